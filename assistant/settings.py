@@ -1,0 +1,79 @@
+"""The one settings object, built once from the environment and passed down explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from index.errors import ConfigError
+from index.settings import IndexSettings
+
+ANSWERERS = ("auto", "extractive", "local", "openai")
+DEFAULT_CORPUS = "data/corpus"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that never shows in a repr, a log line or a traceback."""
+
+    value: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self.value else "Secret('')"
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; see .env.example for each variable and its default."""
+
+    index: IndexSettings = field(default_factory=IndexSettings)
+    corpus: Path = Path(DEFAULT_CORPUS)
+    answerer: str = "auto"
+    openai_base_url: str | None = None
+    openai_api_key: Secret = field(default_factory=lambda: Secret(""))
+    openai_model: str | None = None
+    openai_timeout: float = 60.0
+    local_model: Path | None = None  # a GGUF file; None means the bundled default
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build from a mapping such as os.environ; raise ConfigError on bad values."""
+        answerer = env.get("ASSISTANT_ANSWERER", "").strip().lower() or "auto"
+        if answerer not in ANSWERERS:
+            raise ConfigError(f"ASSISTANT_ANSWERER={answerer!r} is not one of: {', '.join(ANSWERERS)}")
+        local = env.get("ASSISTANT_LOCAL_MODEL", "").strip()
+        return cls(
+            index=IndexSettings.from_env(env),
+            corpus=Path(env.get("ASSISTANT_CORPUS", "").strip() or DEFAULT_CORPUS).expanduser(),
+            answerer=answerer,
+            openai_base_url=env.get("ASSISTANT_OPENAI_BASE_URL", "").strip().rstrip("/") or None,
+            openai_api_key=Secret(env.get("ASSISTANT_OPENAI_API_KEY", "").strip()),
+            openai_model=env.get("ASSISTANT_OPENAI_MODEL", "").strip() or None,
+            openai_timeout=_seconds(env, "ASSISTANT_OPENAI_TIMEOUT", 60.0),
+            local_model=Path(local).expanduser() if local else None,
+        )
+
+    @property
+    def openai_configured(self) -> bool:
+        return bool(self.openai_base_url and self.openai_model)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
