@@ -1,0 +1,149 @@
+"""The `assistant` command: index, status, doctor (and, as they land, ask, chat, eval, ui)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.settings import Settings
+from index.errors import AssistantError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _settings() -> Settings:
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)  # the real environment wins over .env
+    return Settings.from_env(os.environ)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# -- index ---------------------------------------------------------------------
+def _progress_bar(enabled: bool) -> Callable[[int], Callable[[int], Any]]:
+    def start(total: int) -> Callable[[int], Any]:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="chunk", desc="Embedding", disable=not enabled or total == 0, file=sys.stderr)
+        return bar.update
+
+    return start
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from index.embed import make_embedder
+    from index.ingest import run_index
+
+    if args.explain:
+        return _explain(Path(args.explain), settings)
+    root = Path(args.path) if args.path else settings.corpus
+    embedder = make_embedder(settings.index.embed_model)
+    summary = run_index(
+        root,
+        settings.index,
+        embedder,
+        dry_run=args.dry_run,
+        rebuild=args.rebuild,
+        progress=_progress_bar(not args.json and sys.stderr.isatty() or args.progress),
+    )
+    if args.json:
+        _print_json(summary.to_dict())
+    else:
+        from assistant.report import format_index_summary
+
+        print(format_index_summary(summary, root))
+    nothing_indexed = not summary.dry_run and summary.chunks_total == 0
+    return EXIT_FAILED if nothing_indexed else EXIT_OK
+
+
+def _explain(path: Path, settings: Settings) -> int:
+    from index.clean import clean, explain
+    from index.load import load_file
+
+    raw = load_file(path, path.name, max_bytes=int(settings.index.max_file_mb * 2**20))
+    print(explain(clean(raw)))
+    return EXIT_OK
+
+
+# -- status and doctor -----------------------------------------------------------
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from index.status import format_status, index_status
+
+    status = index_status(settings.index)
+    status["answerer"] = settings.answerer
+    if args.json:
+        _print_json(status)
+    else:
+        print(format_status(status))
+        print(f"Answerer:   {settings.answerer}")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.doctor import format_checks, run_checks
+
+    checks = run_checks(settings)
+    if args.json:
+        _print_json([c.to_dict() for c in checks])
+    else:
+        print(format_checks(checks))
+    return EXIT_FAILED if any(c.status == "fail" for c in checks) else EXIT_OK
+
+
+# -- parser --------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Question answering over your documents, with citations. Offline by default.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = sub.add_parser("index", help="index a folder of documents (incremental, idempotent)")
+    index.add_argument("path", nargs="?", help="folder to index (default: ASSISTANT_CORPUS, data/corpus)")
+    index.add_argument(
+        "--rebuild", action="store_true", help="drop the index and build it again with the current settings"
+    )
+    index.add_argument(
+        "--dry-run", action="store_true", help="list what would be added, changed, removed and left alone"
+    )
+    index.add_argument("--json", action="store_true", help="print the run's summary as one JSON object")
+    index.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    index.add_argument("--explain", metavar="FILE", help="show what cleaning removes from FILE, index nothing")
+    index.set_defaults(handler=cmd_index)
+
+    status = sub.add_parser("status", help="what is indexed: documents, chunks, model, store")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_status)
+
+    doctor = sub.add_parser(
+        "doctor", help="check model files, tokenizer cache, store and LLM; say how to fix each problem"
+    )
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(handler=cmd_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `assistant` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings()
+        return int(args.handler(args, settings))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; the next `assistant index` finishes any half-done document", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

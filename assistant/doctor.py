@@ -1,0 +1,147 @@
+"""`assistant doctor`: check each moving part and say how to fix what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from assistant.settings import Settings
+from index.errors import AssistantError
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_embedding_model(settings: Settings) -> Check:
+    from index.models import MODEL_NAMES, resolve, verify
+
+    name = settings.index.embed_model
+    if name not in MODEL_NAMES:
+        return Check("embedding model", "ok", f"{name} (no model files needed)")
+    try:
+        model = resolve(name)
+        verify(model, full=True)
+    except AssistantError as exc:
+        return Check("embedding model", "fail", str(exc), "reinstall with `make install`")
+    return Check("embedding model", "ok", f"{name}: {model.onnx_path} (sha256 verified)")
+
+
+def check_reranker(settings: Settings) -> Check:
+    from assistant.rerank import RERANKER
+    from index.models import resolve, verify
+
+    try:
+        model = resolve(RERANKER)
+        verify(model, full=True)
+    except AssistantError as exc:
+        return Check("reranker", "fail", str(exc), "reinstall with `make install`")
+    return Check("reranker", "ok", f"{RERANKER}: {model.onnx_path} (sha256 verified)")
+
+
+def check_tokenizer(settings: Settings) -> Check:
+    from index.tokens import count_tokens, tiktoken_cache_dir
+
+    try:
+        count_tokens("offline check")
+    except AssistantError as exc:
+        return Check("tiktoken cache", "fail", str(exc), "reinstall llama-index-core (it carries the BPE files)")
+    return Check("tiktoken cache", "ok", f"cl100k_base from {tiktoken_cache_dir()}")
+
+
+def check_store(settings: Settings) -> Check:
+    from index.embed import make_embedder
+    from index.ingest import fingerprint
+    from index.store import ChunkStore
+
+    try:
+        store = ChunkStore.open(settings.index)
+        if not store.exists():
+            return Check("store", "warn", f"{settings.index.store_label}: no index yet", "run `assistant index PATH`")
+        store.check_fingerprint(fingerprint(settings.index, make_embedder(settings.index.embed_model)), claim=False)
+        count = store.count()
+    except AssistantError as exc:
+        return Check("store", "fail", str(exc), _store_fix(exc))
+    if count == 0:
+        return Check("store", "warn", f"{settings.index.store_label}: index is empty", "run `assistant index PATH`")
+    return Check("store", "ok", f"{settings.index.store_label}: {count} chunks, settings match")
+
+
+def _store_fix(exc: AssistantError) -> str:
+    from index.errors import IndexMismatchError
+
+    if isinstance(exc, IndexMismatchError):
+        return "run `assistant index PATH --rebuild`"
+    return "start the Chroma server or unset CHROMA_HOST" if "server" in str(exc) else "check ASSISTANT_HOME"
+
+
+def check_llm(settings: Settings) -> Check:
+    """The OpenAI-compatible server when configured; otherwise what `auto` will use."""
+    if not settings.openai_configured:
+        if settings.answerer == "openai":
+            return Check(
+                "llm",
+                "fail",
+                "ASSISTANT_ANSWERER=openai but no server is configured",
+                "set ASSISTANT_OPENAI_BASE_URL and ASSISTANT_OPENAI_MODEL in .env",
+            )
+        return Check("llm", "ok", "no LLM server configured; answers use the offline answerers")
+    return _probe_openai(settings)
+
+
+def _probe_openai(settings: Settings) -> Check:
+    import httpx
+
+    url = f"{settings.openai_base_url}/models"
+    headers = {"Authorization": f"Bearer {settings.openai_api_key.value}"} if settings.openai_api_key else {}
+    try:
+        response = httpx.get(url, headers=headers, timeout=min(settings.openai_timeout, 10.0))
+    except httpx.HTTPError as exc:
+        return Check("llm", "fail", f"cannot reach {url}: {exc}", "start the server or fix ASSISTANT_OPENAI_BASE_URL")
+    if response.status_code in (401, 403):
+        return Check(
+            "llm", "fail", f"{url} refused the key (HTTP {response.status_code})", "set ASSISTANT_OPENAI_API_KEY"
+        )
+    if response.status_code >= 400:
+        return Check("llm", "warn", f"{url} answered HTTP {response.status_code}", "check the base URL ends with /v1")
+    return Check("llm", "ok", f"{settings.openai_base_url} reachable; model {settings.openai_model}")
+
+
+CHECKS: tuple[Callable[[Settings], Check], ...] = (
+    check_embedding_model,
+    check_reranker,
+    check_tokenizer,
+    check_store,
+    check_llm,
+)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check, each isolated: one failing never hides the others."""
+    results = []
+    for check in CHECKS:
+        try:
+            results.append(check(settings))
+        except Exception as exc:  # a doctor must report, not crash
+            results.append(Check(check.__name__.removeprefix("check_"), "fail", f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+def format_checks(checks: list[Check]) -> str:
+    marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+    lines = []
+    for check in checks:
+        lines.append(f"[{marks[check.status]}] {check.name}: {check.detail}")
+        if check.fix and check.status != "ok":
+            lines.append(f"       fix: {check.fix}")
+    return "\n".join(lines)

@@ -1,0 +1,44 @@
+"""Plain-text renderings of run summaries for the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.types import IndexSummary
+
+MAX_LISTED = 20  # per section; --json has the full lists
+
+
+def _section(title: str, items: tuple[str, ...] | list[str]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"{title} ({len(items)}):"]
+    lines += [f"  {item}" for item in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        lines.append(f"  ... and {len(items) - MAX_LISTED} more (see --json)")
+    return lines
+
+
+def format_index_summary(summary: IndexSummary, root: Path) -> str:
+    """What an index run did (or, with --dry-run, would do), skipped files with reasons."""
+    verb = "Would index" if summary.dry_run else "Indexed"
+    lines = [
+        f"{verb} {root}: {len(summary.added)} added, {len(summary.changed)} changed, "
+        f"{len(summary.removed)} removed, {len(summary.unchanged)} unchanged, "
+        f"{len(summary.skipped)} skipped."
+    ]
+    if summary.dry_run:
+        lines += _section("Would add", summary.added)
+        lines += _section("Would change", summary.changed)
+        lines += _section("Would remove", summary.removed)
+        lines += _section("Unchanged", summary.unchanged)
+    lines += _section("Skipped", [f"{s.path}: {s.reason}" for s in summary.skipped])
+    lines += _section("Warnings", summary.warnings)
+    if not summary.dry_run:
+        lines.append(
+            f"Chunks embedded: {summary.chunks_embedded}; chunks in the index: {summary.chunks_total}; "
+            f"{summary.seconds:.2f} s."
+        )
+        if summary.chunks_total == 0:
+            lines.append("Nothing could be indexed: check the skipped files above.")
+    return "\n".join(lines)

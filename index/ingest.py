@@ -1,0 +1,305 @@
+"""One indexing run: scan -> diff against the manifest -> load/clean/chunk -> embed -> store.
+
+Crash safety: every document change is bracketed in the manifest. Before writing,
+its record gets `pending=<new hash>`; chunks are upserted under ids derived from
+(doc id, content hash, position); stale chunks are deleted; then the record is
+committed. A run killed at any point leaves records with `pending` set, and the
+next run redoes exactly those documents (reusing chunks that were already
+written), so the store converges to one copy of each current chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.chunk import CHUNKER_VERSION, chunk_document
+from index.clean import CLEANER_VERSION, clean
+from index.embed import Embedder
+from index.errors import DocumentError, IndexBusyError
+from index.lexical import LexicalIndex, build_from_store, lexical_folder
+from index.load import load_file
+from index.scan import Found, scan
+from index.settings import IndexSettings
+from index.store import ChunkStore, DocRecord
+from index.types import Chunk, CleanDocument, IndexSummary, Skipped
+
+EMBED_TEXT_VERSION = "title+text/1"  # what is embedded for a chunk; see embed_text()
+REMOVED = "<removed>"
+EMBED_BATCH = 32  # chunks per embedding call; also the progress bar's step
+TITLE_CHARS = 120
+
+Progress = Callable[[int], None]
+
+
+def embed_text(title: str, text: str) -> str:
+    """The document title gives a short chunk its topic ("who said it?" chunks)."""
+    return f"{title}\n\n{text}" if title else text
+
+
+def fingerprint(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
+    """Everything that shapes the vectors; stored with the collection."""
+    return {
+        "embed_model": embedder.name,
+        "embedder": embedder.fingerprint(),
+        "dim": embedder.dim,
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap": settings.chunk_overlap,
+        "cleaner": CLEANER_VERSION,
+        "chunker": CHUNKER_VERSION,
+        "embed_text": EMBED_TEXT_VERSION,
+    }
+
+
+@dataclass
+class _Plan:
+    """What a run will do, worked out before anything is written."""
+
+    new: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
+    changed: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
+    removed: list[DocRecord] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> list[tuple[CleanDocument, list[Chunk]]]:
+        return self.new + self.changed
+
+    def chunk_total(self) -> int:
+        return sum(len(chunks) for _, chunks in self.writes)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _title(doc: CleanDocument) -> str:
+    """The loader's title unless cleaning removed it (a furniture first line)."""
+    if doc.title and doc.title in doc.text:
+        return doc.title
+    first_line = doc.text.strip().split("\n", 1)[0]
+    return first_line[:TITLE_CHARS].rsplit(" ", 1)[0] if len(first_line) > TITLE_CHARS else first_line
+
+
+def prepare(found: Found, settings: IndexSettings) -> tuple[CleanDocument, list[Chunk]]:
+    """Load, clean and chunk one file; raise DocumentError when nothing usable is left."""
+    raw = load_file(found.path, found.doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    doc = clean(raw)
+    if not doc.text.strip():
+        raise DocumentError("nothing left after cleaning (only boilerplate or markup?)")
+    doc = CleanDocument(**{**doc.__dict__, "title": _title(doc)})
+    return doc, chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap)
+
+
+def _hash_all(found: list[Found], settings: IndexSettings, plan: _Plan) -> list[tuple[Found, str]]:
+    """Content hashes of readable files within the size limit; duplicates skipped."""
+    limit = settings.max_file_mb * 1024 * 1024
+    hashed: list[tuple[Found, str]] = []
+    first_with: dict[str, str] = {}
+    for item in found:
+        if item.size > limit:
+            size_mb, limit_mb = item.size / 2**20, settings.max_file_mb
+            plan.skipped.append(
+                Skipped(
+                    item.doc_id,
+                    f"too large ({size_mb:.1f} MB > {limit_mb:g} MB; raise ASSISTANT_MAX_FILE_MB to index it)",
+                )
+            )
+            continue
+        try:
+            digest = _file_hash(item.path)
+        except OSError as exc:
+            plan.skipped.append(Skipped(item.doc_id, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if digest in first_with:
+            plan.skipped.append(Skipped(item.doc_id, f"duplicate of {first_with[digest]} (same content, indexed once)"))
+            continue
+        first_with[digest] = item.doc_id
+        hashed.append((item, digest))
+    return hashed
+
+
+def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord]) -> _Plan:
+    """Diff the folder against the manifest; load and chunk only what changed."""
+    plan = _Plan()
+    found, plan.skipped = scan(root)
+    keep: set[str] = set()
+    for item, digest in _hash_all(found, settings, plan):
+        record = manifest.get(item.doc_id)
+        if record and record.content_hash == digest and not record.pending:
+            plan.unchanged.append(item.doc_id)
+            keep.add(item.doc_id)
+            continue
+        try:
+            doc, chunks = prepare(item, settings)
+        except DocumentError as exc:
+            plan.skipped.append(Skipped(item.doc_id, str(exc)))
+            continue
+        plan.warnings.extend(f"{item.doc_id}: {w}" for w in doc.warnings)
+        (plan.changed if record else plan.new).append((doc, chunks))
+        keep.add(item.doc_id)
+    plan.removed = [r for doc_id, r in sorted(manifest.items()) if doc_id not in keep]
+    return plan
+
+
+def _chunk_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
+    loc = chunk.location
+    return {
+        "doc_id": doc.doc_id,
+        "content_hash": doc.content_hash,
+        "title": doc.title,
+        "kind": doc.kind,
+        "chunk_index": chunk.index,
+        "char_start": chunk.char_start,
+        "char_end": chunk.char_end,
+        "loc_kind": loc.kind if loc else "",
+        "loc_start": loc.start if loc else 0,
+        "loc_end": loc.end if loc else 0,
+        "token_count": chunk.token_count,
+    }
+
+
+def _write_doc(
+    store: ChunkStore,
+    embedder: Embedder,
+    doc: CleanDocument,
+    chunks: list[Chunk],
+    old: DocRecord | None,
+    progress: Progress,
+) -> int:
+    """Bracketed write of one document; returns how many chunks were embedded."""
+    store.put_record(DocRecord(doc.doc_id, old.content_hash if old else "", doc.content_hash, doc.title, doc.kind))
+    present = store.existing_ids([c.chunk_id for c in chunks])
+    todo = [c for c in chunks if c.chunk_id not in present]
+    progress(len(chunks) - len(todo))
+    for start in range(0, len(todo), EMBED_BATCH):
+        batch = todo[start : start + EMBED_BATCH]
+        vectors = embedder.embed_documents([embed_text(doc.title, c.text) for c in batch])
+        metas = [_chunk_metadata(doc, c) for c in batch]
+        store.upsert([c.chunk_id for c in batch], vectors, [c.text for c in batch], metas)
+        progress(len(batch))
+    store.delete_chunks(doc.doc_id, keep_hash=doc.content_hash)
+    store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
+    return len(todo)
+
+
+def _remove_doc(store: ChunkStore, record: DocRecord) -> None:
+    store.put_record(DocRecord(record.doc_id, record.content_hash, REMOVED, record.title, record.kind, record.chunks))
+    store.delete_chunks(record.doc_id)
+    store.delete_record(record.doc_id)
+
+
+@contextmanager
+def write_lock(settings: IndexSettings) -> Iterator[None]:
+    """One writer at a time; a second one waits `lock_timeout` seconds, then gives up."""
+    from filelock import FileLock, Timeout
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.home / "index.lock"))
+    try:
+        lock.acquire(timeout=settings.lock_timeout)
+    except Timeout as exc:
+        raise IndexBusyError(
+            f"another `assistant index` is writing the index at {settings.home} "
+            f"(waited {settings.lock_timeout:g} s); let it finish, then run this again"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _refresh_lexical(store: ChunkStore, wrote: bool) -> LexicalIndex:
+    """Rebuild BM25 when the content changed or the cache does not match the store."""
+    if wrote or not store.generation():
+        return build_from_store(store, store.bump_generation())
+    cached = LexicalIndex.load(lexical_folder(store))
+    if cached is not None and cached.generation == store.generation():
+        return cached
+    return build_from_store(store)
+
+
+def _summary(plan: _Plan, embedded: int, total: int, started: float, dry_run: bool) -> IndexSummary:
+    return IndexSummary(
+        added=tuple(d.doc_id for d, _ in plan.new),
+        changed=tuple(d.doc_id for d, _ in plan.changed),
+        removed=tuple(r.doc_id for r in plan.removed),
+        unchanged=tuple(plan.unchanged),
+        chunks_embedded=embedded,
+        chunks_total=total,
+        skipped=tuple(plan.skipped),
+        warnings=tuple(plan.warnings),
+        seconds=time.perf_counter() - started,
+        dry_run=dry_run,
+    )
+
+
+def run_index(
+    root: Path,
+    settings: IndexSettings,
+    embedder: Embedder,
+    *,
+    store: ChunkStore | None = None,
+    dry_run: bool = False,
+    rebuild: bool = False,
+    progress: Callable[[int], Any] | None = None,
+) -> IndexSummary:
+    """Bring the index in line with the files under `root`; return what was done.
+
+    Raises ConfigError (bad root), IndexMismatchError (built with other settings:
+    use rebuild=True), IndexBusyError (another writer), StoreError (Chroma failed).
+    `progress(total)` is called once with the number of chunks to write and returns
+    a callable that is given increments.
+    """
+    started = time.perf_counter()
+    store = store or ChunkStore.open(settings)
+    with write_lock(settings):
+        if rebuild and not dry_run:
+            store.drop()
+        wanted = fingerprint(settings, embedder)
+        store.check_fingerprint(wanted, claim=not dry_run)
+        plan = make_plan(root, settings, {} if rebuild else store.manifest())
+        if dry_run:
+            return _summary(plan, 0, store.count() if store.exists() else 0, started, dry_run=True)
+        step = progress(plan.chunk_total()) if progress else (lambda n: None)
+        embedded = _apply(store, embedder, plan, step)
+        _refresh_lexical(store, wrote=bool(plan.writes or plan.removed))
+        summary = _summary(plan, embedded, store.count(), started, dry_run=False)
+    _save_last_run(settings, summary)
+    return summary
+
+
+def _apply(store: ChunkStore, embedder: Embedder, plan: _Plan, step: Progress) -> int:
+    manifest = store.manifest()
+    embedded = 0
+    for doc, chunks in plan.writes:  # writes first: a renamed file's old copy goes after
+        embedded += _write_doc(store, embedder, doc, chunks, manifest.get(doc.doc_id), step)
+    for record in plan.removed:
+        _remove_doc(store, record)
+    return embedded
+
+
+def _save_last_run(settings: IndexSettings, summary: IndexSummary) -> None:
+    path = settings.home / "last_run.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(summary.to_dict(), indent=1))
+    tmp.replace(path)
+
+
+def last_run(settings: IndexSettings) -> dict[str, Any] | None:
+    """The summary of the last completed run on this machine, if any."""
+    try:
+        return json.loads((settings.home / "last_run.json").read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,136 @@
+"""The lexical (BM25) side of hybrid retrieval, derived from the chunks in Chroma.
+
+The BM25 index is a cache: built from the store's chunks and saved under
+ASSISTANT_HOME, stamped with the store's generation. A reader whose stamp differs
+from the store's (another process re-indexed, or a server shared by several
+machines) rebuilds it, so lexical and dense results always describe the same chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.store import ChunkStore
+
+LEXICAL_VERSION = "1"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # 4,000 -> 4000 so numbers match either way
+_TOKEN = r"(?u)\b(?:\d+(?:\.\d+)?|\w\w+)\b"  # words of 2+ chars, and any number
+
+
+def normalise(text: str) -> str:
+    return _THOUSANDS.sub("", text)
+
+
+def _tokenizer():  # type: ignore[no-untyped-def]
+    import Stemmer
+    from bm25s.tokenization import Tokenizer
+
+    return Tokenizer(lower=True, splitter=_TOKEN, stopwords="en", stemmer=Stemmer.Stemmer("english").stemWord)
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 over chunk texts; `search` returns (chunk_id, score) with positive scores only."""
+
+    ids: list[str]
+    model: object  # bm25s.BM25
+    tokenizer: object  # bm25s Tokenizer with its vocabulary
+    generation: str
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], generation: str) -> LexicalIndex:
+        import bm25s
+
+        tokenizer = _tokenizer()
+        corpus = tokenizer.tokenize([normalise(t) for t in texts], return_as="tuple", show_progress=False)
+        model = bm25s.BM25()
+        if ids:
+            model.index(corpus, show_progress=False)
+        return cls(ids=ids, model=model, tokenizer=tokenizer, generation=generation)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        tokens = self.tokenizer.tokenize(  # type: ignore[attr-defined]
+            [normalise(query)], update_vocab=False, return_as="ids", show_progress=False
+        )
+        if not any(tokens[0]):
+            return []
+        k = min(k, len(self.ids))
+        rows, scores = self.model.retrieve(tokens, k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
+        return [(self.ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    # -- persistence -----------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write to a temporary sibling and swap it in, so readers never see half a cache."""
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self.model.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
+        self.tokenizer.save_vocab(str(tmp))  # type: ignore[attr-defined]
+        meta = {"version": LEXICAL_VERSION, "generation": self.generation, "ids": self.ids}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """The saved index, or None when absent, from another version, or unreadable."""
+        import bm25s
+
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            if meta.get("version") != LEXICAL_VERSION:
+                return None
+            tokenizer = _tokenizer()
+            tokenizer.load_vocab(str(folder))
+            model = bm25s.BM25.load(str(folder), show_progress=False) if meta["ids"] else bm25s.BM25()
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(ids=meta["ids"], model=model, tokenizer=tokenizer, generation=meta["generation"])
+
+
+_LOCK = threading.Lock()
+
+
+def lexical_folder(store: ChunkStore) -> Path:
+    return store.settings.home / "lexical" / store.name
+
+
+def build_from_store(store: ChunkStore, generation: str | None = None) -> LexicalIndex:
+    """Build BM25 from every chunk in the store and save it."""
+    ids, texts = [], []
+    for chunk_id, meta, text in store.iter_chunks():
+        ids.append(chunk_id)
+        texts.append(lexical_text(str(meta.get("title", "")), text))
+    order = np.argsort(ids)  # a stable order, independent of the store's paging
+    index = LexicalIndex.build([ids[i] for i in order], [texts[i] for i in order], generation or store.generation())
+    index.save(lexical_folder(store))
+    return index
+
+
+def load_current(store: ChunkStore) -> LexicalIndex:
+    """The BM25 index for the store's current generation, rebuilding it when stale."""
+    with _LOCK:
+        generation = store.generation()
+        cached = LexicalIndex.load(lexical_folder(store))
+        if cached is not None and cached.generation == generation:
+            return cached
+        return build_from_store(store, generation)
+
+
+def lexical_text(title: str, text: str) -> str:
+    """What BM25 sees of a chunk: its document title helps short chunks match."""
+    return f"{title}\n{text}" if title else text

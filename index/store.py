@@ -1,0 +1,282 @@
+"""The Chroma adapter: chunks with vectors, a per-document manifest, and the index fingerprint.
+
+Two collections per index: `<name>` holds the chunks (cosine space, vectors always
+supplied by us) and `<name>__docs` holds one record per document (its content hash,
+and a `pending` hash while a change to it is in flight). The manifest lives in Chroma
+itself so an embedded folder and a Chroma server behave the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.errors import IndexMismatchError, StoreError
+from index.settings import IndexSettings
+
+MANIFEST_SUFFIX = "__docs"
+PAGE = 1000  # rows per `get` page when scanning a collection
+_MANIFEST_VECTOR = [1.0]  # Chroma needs a vector per record; the manifest is never searched
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the manifest knows of one indexed document."""
+
+    doc_id: str
+    content_hash: str  # committed: its chunks are exactly those of this hash
+    pending: str = ""  # a hash being written (or "<removed>"); "" when settled
+    title: str = ""
+    kind: str = ""
+    chunks: int = 0
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "content_hash": self.content_hash,
+            "pending": self.pending,
+            "title": self.title,
+            "kind": self.kind,
+            "chunks": self.chunks,
+        }
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any]) -> DocRecord:
+        return cls(
+            doc_id=str(meta["doc_id"]),
+            content_hash=str(meta.get("content_hash", "")),
+            pending=str(meta.get("pending", "")),
+            title=str(meta.get("title", "")),
+            kind=str(meta.get("kind", "")),
+            chunks=int(meta.get("chunks", 0)),
+        )
+
+
+def connect(settings: IndexSettings) -> Any:
+    """A Chroma client: HttpClient when CHROMA_HOST is set, else a PersistentClient.
+
+    Raises StoreError with the fix when the server is unreachable.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_host:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+            return client
+        folder = settings.home / "chroma"
+        folder.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own types
+        raise StoreError(_connect_message(settings, exc)) from exc
+
+
+def _connect_message(settings: IndexSettings, exc: Exception) -> str:
+    if settings.chroma_host:
+        return (
+            f"cannot reach the {settings.store_label} ({type(exc).__name__}: {exc}). "
+            f"Start it with `chroma run --host {settings.chroma_host} --port "
+            f"{settings.chroma_port} --path <folder>`, or unset CHROMA_HOST to use the "
+            "embedded store"
+        )
+    return f"cannot open the {settings.store_label} ({exc}); check the folder's permissions"
+
+
+class ChunkStore:
+    """Chunks, vectors and the document manifest of one index."""
+
+    def __init__(self, client: Any, settings: IndexSettings) -> None:
+        self.client = client
+        self.settings = settings
+        self.name = settings.collection
+        self._chunks: Any = None
+        self._docs: Any = None
+
+    @classmethod
+    def open(cls, settings: IndexSettings) -> ChunkStore:
+        return cls(connect(settings), settings)
+
+    # -- collections ---------------------------------------------------------
+    def exists(self) -> bool:
+        """True when the chunk collection has been created."""
+        try:
+            names = {getattr(c, "name", c) for c in self.client.list_collections()}
+        except Exception as exc:
+            raise StoreError(f"cannot list collections in the {self.settings.store_label}: {exc}") from exc
+        return self.name in names
+
+    def _collection(self, name: str) -> Any:
+        try:
+            return self.client.get_or_create_collection(
+                name,
+                embedding_function=None,  # never let Chroma embed (it would download a model)
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {name!r} in the {self.settings.store_label}: {exc}") from exc
+
+    @property
+    def chunks(self) -> Any:
+        if self._chunks is None:
+            self._chunks = self._collection(self.name)
+        return self._chunks
+
+    @property
+    def docs(self) -> Any:
+        if self._docs is None:
+            self._docs = self._collection(self.name + MANIFEST_SUFFIX)
+        return self._docs
+
+    def drop(self) -> None:
+        """Delete both collections (a rebuild); deleting the folder instead breaks open clients."""
+        for name in (self.name, self.name + MANIFEST_SUFFIX):
+            with contextlib.suppress(Exception):  # absent already: nothing to drop
+                self.client.delete_collection(name)
+        self._chunks = self._docs = None
+
+    # -- fingerprint and generation -----------------------------------------
+    def _metadata(self) -> dict[str, Any]:
+        return dict(self.chunks.metadata or {})
+
+    def fingerprint(self) -> dict[str, Any] | None:
+        raw = self._metadata().get("fingerprint")
+        return json.loads(raw) if raw else None
+
+    def check_fingerprint(self, wanted: dict[str, Any], *, claim: bool) -> None:
+        """Raise IndexMismatchError if the index was built with other settings.
+
+        With claim=True an index that has no fingerprint yet (new) takes `wanted`.
+        """
+        current = self.fingerprint()
+        if current is None:
+            if claim:
+                self._set_metadata(fingerprint=json.dumps(wanted, sort_keys=True))
+            return
+        if current != wanted:
+            raise IndexMismatchError(_mismatch_message(current, wanted))
+
+    def generation(self) -> str:
+        """Changes whenever the indexed content changes (keys derived caches like BM25)."""
+        return str(self._metadata().get("generation", ""))
+
+    def bump_generation(self) -> str:
+        new = uuid.uuid4().hex
+        self._set_metadata(generation=new)
+        return new
+
+    def _set_metadata(self, **values: str) -> None:
+        merged = {**self._metadata(), **values}
+        try:
+            self.chunks.modify(metadata=merged)
+        except Exception as exc:
+            raise StoreError(f"cannot update collection metadata: {exc}") from exc
+
+    # -- manifest ------------------------------------------------------------
+    def manifest(self) -> dict[str, DocRecord]:
+        records = {}
+        for _, meta, _ in self._scan(self.docs, documents=False):
+            record = DocRecord.from_metadata(meta)
+            records[record.doc_id] = record
+        return records
+
+    def put_record(self, record: DocRecord) -> None:
+        self._call(
+            self.docs.upsert,
+            ids=[record.doc_id],
+            embeddings=[_MANIFEST_VECTOR],
+            metadatas=[record.to_metadata()],
+        )
+
+    def delete_record(self, doc_id: str) -> None:
+        self._call(self.docs.delete, ids=[doc_id])
+
+    # -- chunks --------------------------------------------------------------
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), PAGE):
+            result = self._call(self.chunks.get, ids=list(ids[start : start + PAGE]), include=[])
+            found.update(result["ids"])
+        return found
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        """Write chunks in batches within the client's maximum batch size."""
+        step = max(1, min(int(self.client.get_max_batch_size()), 1000))
+        for start in range(0, len(ids), step):
+            end = start + step
+            self._call(
+                self.chunks.upsert,
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end].tolist(),
+                documents=list(texts[start:end]),
+                metadatas=list(metadatas[start:end]),
+            )
+
+    def delete_chunks(self, doc_id: str, *, keep_hash: str | None = None) -> None:
+        """Remove a document's chunks, or only those not of `keep_hash`."""
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep_hash is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
+        self._call(self.chunks.delete, where=where)
+
+    def count(self) -> int:
+        return int(self._call(self.chunks.count))
+
+    def iter_chunks(self) -> Iterator[tuple[str, dict[str, Any], str]]:
+        """(id, metadata, text) for every chunk, page by page."""
+        yield from self._scan(self.chunks, documents=True)
+
+    def _scan(self, collection: Any, *, documents: bool) -> Iterator[tuple[str, dict[str, Any], str]]:
+        include = ["metadatas", "documents"] if documents else ["metadatas"]
+        offset = 0
+        while True:
+            page = self._call(collection.get, include=include, limit=PAGE, offset=offset)
+            texts = page.get("documents") or [""] * len(page["ids"])
+            yield from zip(page["ids"], page["metadatas"], texts, strict=True)
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents)."""
+        n = max(1, min(k, self.count()))
+        return self._call(
+            self.chunks.query,
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        try:
+            return method(**kwargs)
+        except Exception as exc:
+            raise StoreError(f"{self.settings.store_label} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _mismatch_message(current: dict[str, Any], wanted: dict[str, Any]) -> str:
+    changed = sorted(k for k in set(current) | set(wanted) if current.get(k) != wanted.get(k))
+    details = "; ".join(f"{k}: index has {current.get(k)!r}, settings say {wanted.get(k)!r}" for k in changed)
+    return (
+        f"the index was built with other settings ({details}). Rebuild it with "
+        "`assistant index PATH --rebuild`, or restore the settings it was built with"
+    )
