@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings
+from assistant.settings import ANSWERERS, Settings
 from index.errors import AssistantError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -98,6 +98,46 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if any(c.status == "fail" for c in checks) else EXIT_OK
 
 
+# -- ask -----------------------------------------------------------------------
+def _assistant(settings: Settings, answerer_name: str | None):  # type: ignore[no-untyped-def]
+    from assistant.api import Assistant
+    from assistant.llm import make_answerer
+
+    answerer = make_answerer(answerer_name or settings.answerer, settings)
+    return Assistant(settings, answerer=answerer, rewriter=getattr(answerer, "rewrite", None))
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.report import format_answer
+
+    assistant = _assistant(settings, args.answerer)
+    answer = assistant.ask(args.question, filters=args.source or None, k=args.k)
+    if args.json:
+        _print_json(answer.to_dict())
+    else:
+        print(format_answer(answer))
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.report import format_answer
+
+    session = _assistant(settings, args.answerer).chat(filters=args.source or None)
+    print("Ask about your documents. An empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            print(format_answer(session.ask(question)))
+        except AssistantError as exc:
+            print(f"error: {exc}")
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -128,6 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(handler=cmd_doctor)
+    for name, helptext in (
+        ("ask", "answer one question, with numbered citations"),
+        ("chat", "a conversation in the terminal"),
+    ):
+        command = sub.add_parser(name, help=helptext)
+        if name == "ask":
+            command.add_argument("question")
+            command.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+            command.add_argument("--k", type=int, default=6, help="passages to retrieve (default 6)")
+        command.add_argument("--answerer", choices=ANSWERERS, help="override ASSISTANT_ANSWERER")
+        command.add_argument("--source", action="append", metavar="GLOB", help="only documents matching (repeatable)")
+        command.set_defaults(handler=cmd_ask if name == "ask" else cmd_chat)
     return parser
 
 

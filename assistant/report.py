@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.types import Answer
 from index.types import IndexSummary
 
 MAX_LISTED = 20  # per section; --json has the full lists
@@ -41,4 +42,22 @@ def format_index_summary(summary: IndexSummary, root: Path) -> str:
         )
         if summary.chunks_total == 0:
             lines.append("Nothing could be indexed: check the skipped files above.")
+    return "\n".join(lines)
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then one numbered footnote per citation: source, location, quote."""
+    lines = [answer.text]
+    if answer.query and answer.query != answer.question:
+        lines.insert(0, f"(searched for: {answer.query})")
+    if answer.citations:
+        lines.append("")
+        for c in answer.citations:
+            where = f", {c.location_label}" if c.location_label else ""
+            lines.append(f"[{c.number}] {c.title} ({c.doc_id}{where})")
+            lines.append(f'    "{c.quote}"')
+    lines += [f"note: {note}" for note in answer.notes]
+    total = answer.timings.get("total")
+    if total is not None:
+        lines.append(f"({answer.answerer}, {total:.2f} s)")
     return "\n".join(lines)

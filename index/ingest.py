@@ -167,7 +167,30 @@ def _chunk_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
         "loc_start": loc.start if loc else 0,
         "loc_end": loc.end if loc else 0,
         "token_count": chunk.token_count,
+        **_block_map(doc, chunk),
     }
+
+
+def _block_map(doc: CleanDocument, chunk: Chunk) -> dict[str, list[int]]:
+    """Where each paragraph of the chunk sits in the file, so a single sentence can be located.
+
+    Per paragraph, clipped to the chunk: its start offset in the document, its first and
+    last line (or page), and `exact`=1 when its line breaks are the file's own (a sentence's
+    line can then be counted); HTML paragraphs span source lines their text does not mirror.
+    """
+    starts, firsts, lasts, exacts = [], [], [], []
+    for span in doc.spans:
+        if span.end <= chunk.char_start or span.start >= chunk.char_end:
+            continue
+        loc = span.location
+        exact = loc.kind == "lines" and doc.text.count("\n", span.start, span.end) == loc.end - loc.start
+        start = max(span.start, chunk.char_start)
+        first = loc.start + doc.text.count("\n", span.start, start) if exact else loc.start
+        starts.append(start)
+        firsts.append(first)
+        lasts.append(loc.end)
+        exacts.append(int(exact))
+    return {"block_starts": starts, "block_loc_starts": firsts, "block_loc_ends": lasts, "block_exact": exacts}
 
 
 def _write_doc(

@@ -1,0 +1,63 @@
+"""Answerers turn numbered evidence into cited text; one Protocol, chosen by name.
+
+extractive  no LLM: the best evidence sentences, verbatim, each with its citation
+local       an offline GGUF model through llama-cpp-python (assistant.llm)
+openai      any OpenAI-compatible chat server (assistant.llm)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
+
+from assistant.prompts import answer_messages, escape
+from assistant.types import Evidence
+
+EXTRACTIVE_SENTENCES = 3  # at most this many evidence sentences in an extractive answer
+EXTRACTIVE_MARGIN = 4.0  # logits: a sentence this far below the best is not worth adding
+
+
+class Answerer(Protocol):
+    """Writes an answer from evidence, citing it as [id]; yields the text as it is produced."""
+
+    name: str
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]: ...
+
+
+class ExtractiveAnswerer:
+    """Composes the answer from the best evidence sentences; never says what they don't."""
+
+    name = "extractive"
+
+    def __init__(self, sentences: int = EXTRACTIVE_SENTENCES, margin: float = EXTRACTIVE_MARGIN) -> None:
+        self.sentences = sentences
+        self.margin = margin
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
+        if not evidence:
+            return
+        best = max(e.score for e in evidence)
+        chosen = [e for e in evidence if e.score >= best - self.margin][: self.sentences]
+        for i, item in enumerate(chosen):
+            sentence = escape(item.sentence)
+            body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, ".")
+            yield ("" if i == 0 else " ") + f"{body} [{item.id}]{end}"
+
+
+class FakeAnswerer:
+    """A deterministic LLM stand-in for tests: replies from a queue and logs every prompt."""
+
+    def __init__(self, replies: Sequence[str], name: str = "fake") -> None:
+        self.name = name
+        self.replies = list(replies)
+        self.prompts: list[list[dict[str, str]]] = []  # the chat messages a real LLM would get
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
+        self.prompts.append(answer_messages(question, evidence))
+        reply = self.replies.pop(0) if self.replies else ""
+        for word in reply.split(" "):
+            yield word + " "
+
+
+AnswererFactory = Callable[[], Answerer]

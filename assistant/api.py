@@ -1,0 +1,210 @@
+"""The Python API: `Assistant.ask`, `Assistant.stream` and `Assistant.chat`.
+
+question -> standalone query -> hybrid retrieval -> evidence -> (abstain?) ->
+answerer -> citation check (fallback: extractive) -> Answer
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from assistant.answerers import Answerer, ExtractiveAnswerer
+from assistant.citations import check
+from assistant.conversation import Message, Rewriter, standalone_query
+from assistant.errors import QuestionError
+from assistant.evidence import select_evidence
+from assistant.prompts import NOT_FOUND
+from assistant.rerank import Scorer
+from assistant.retrieve import Retriever, Sources
+from assistant.settings import Settings
+from assistant.types import Answer, Evidence, Passage
+from index.embed import Embedder
+from index.errors import IndexMissingError
+from index.store import ChunkStore
+
+MAX_QUESTION_CHARS = 2000  # ~400 words; longer input is a document, not a question
+DEFAULT_K = 6  # passages retrieved per question
+# Abstain when the best evidence sentence scores below this cross-encoder logit.
+# Calibrated on the sample question set (docs/choices.md, "Abstention").
+ABSTAIN_THRESHOLD = 0.0
+CLOSEST_SHOWN = 3  # passages listed when abstaining
+
+
+@dataclass
+class Timer:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, name: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - started
+        return now
+
+
+class Assistant:
+    """Answers questions over one index. Thread-safe for concurrent `ask` calls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: ChunkStore | None = None,
+        embedder: Embedder | None = None,
+        scorer: Scorer | None = None,
+        answerer: Answerer | None = None,
+        rewriter: Rewriter | None = None,
+        abstain_threshold: float = ABSTAIN_THRESHOLD,
+    ) -> None:
+        from assistant.rerank import CrossEncoder
+        from index.embed import make_embedder
+
+        self.settings = settings
+        self.store = store or ChunkStore.open(settings.index)
+        self.embedder = embedder or make_embedder(settings.index.embed_model)
+        self.scorer = scorer or CrossEncoder.bundled()
+        self.answerer = answerer or ExtractiveAnswerer()
+        self.rewriter = rewriter
+        self.abstain_threshold = abstain_threshold
+        self.retriever = Retriever(self.store, self.embedder, self.scorer)
+        self._fallback = ExtractiveAnswerer()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Assistant:
+        """Settings from `environ` (default: os.environ; `.env` is loaded by entry points only)."""
+        return cls(Settings.from_env(os.environ if environ is None else environ), **kwargs)
+
+    # -- public ------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Message] | None = None,
+        filters: Sequence[str] | None = None,
+        k: int = DEFAULT_K,
+    ) -> Answer:
+        """Answer `question`; raises QuestionError (bad question), IndexMissingError, LLMError."""
+        answer: Answer | None = None
+        for item in self.stream(question, history=history, filters=filters, k=k):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Message] | None = None,
+        filters: Sequence[str] | None = None,
+        k: int = DEFAULT_K,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is generated, then the final, checked `Answer`.
+
+        The final text may differ from the streamed one: unsupported sentences are dropped
+        and citations renumbered.
+        """
+        question = _validated(question)
+        timer, started = Timer(), time.perf_counter()
+        query = standalone_query(question, history, self.rewriter)
+        started = timer.lap("rewrite", started)
+        passages = self._retrieve(query, filters, k)
+        started = timer.lap("retrieve", started)
+        evidence = select_evidence(query, passages, self.scorer)
+        started = timer.lap("evidence", started)
+        base = Answer(question=question, text="", passages=tuple(passages), evidence=tuple(evidence), query=query)
+        if not evidence or evidence[0].score < self.abstain_threshold:
+            yield _abstain(base, self.answerer.name, timer)
+            return
+        yield from self._answer(base, question, evidence, timer, started)
+
+    # -- steps -------------------------------------------------------------------
+    def _retrieve(self, query: str, filters: Sequence[str] | None, k: int) -> list[Passage]:
+        if not self.store.exists() or self.store.count() == 0:
+            raise IndexMissingError(
+                f"nothing is indexed in the {self.settings.index.store_label} "
+                f"(collection {self.settings.index.collection!r}); run `assistant index PATH` first"
+            )
+        sources = Sources(tuple(filters)) if filters else None
+        return self.retriever.search(query, k=k, sources=sources)
+
+    def _answer(
+        self, base: Answer, question: str, evidence: list[Evidence], timer: Timer, started: float
+    ) -> Iterator[str | Answer]:
+        pieces: list[str] = []
+        for piece in self.answerer.generate(base.query, evidence):
+            pieces.append(piece)
+            yield piece
+        raw = "".join(pieces).strip()
+        timer.lap("generate", started)
+        if raw.startswith(NOT_FOUND[:30]):
+            yield _abstain(base, self.answerer.name, timer, note="the answerer found no answer in the evidence")
+            return
+        checked = check(raw, evidence)
+        notes = list(checked.notes)
+        answerer = self.answerer.name
+        if checked.supported == 0:
+            checked = check("".join(self._fallback.generate(base.query, evidence)), evidence)
+            notes.append(f"{self.answerer.name} gave no supported sentence; showing the extractive answer")
+            answerer = f"{self.answerer.name}->extractive"
+        timer.timings["total"] = sum(timer.timings.values())
+        yield replace(
+            base,
+            text=checked.text,
+            citations=checked.citations,
+            answerer=answerer,
+            timings=timer.timings,
+            notes=tuple(notes),
+        )
+
+    def chat(self, *, filters: Sequence[str] | None = None) -> ChatSession:
+        """A conversation that keeps its own history."""
+        return ChatSession(self, filters=filters)
+
+
+class ChatSession:
+    """Keeps the history of one conversation; `ask` answers follow-ups in context."""
+
+    def __init__(self, assistant: Assistant, *, filters: Sequence[str] | None = None) -> None:
+        self.assistant = assistant
+        self.filters = filters
+        self.history: list[Message] = []
+
+    def ask(self, question: str) -> Answer:
+        answer = self.assistant.ask(question, history=self.history, filters=self.filters)
+        self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        return answer
+
+
+def _validated(question: str) -> str:
+    question = " ".join(str(question or "").split())
+    if not question:
+        raise QuestionError("the question is empty; type a question about your documents")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question)} characters long (limit {MAX_QUESTION_CHARS}); "
+            "ask about one thing at a time"
+        )
+    return question
+
+
+def _abstain(base: Answer, answerer: str, timer: Timer, note: str | None = None) -> Answer:
+    closest = base.passages[:CLOSEST_SHOWN]
+    lines = [NOT_FOUND]
+    if closest:
+        lines.append("The closest passages found:")
+        for passage in closest:
+            where = f", {passage.location.label()}" if passage.location else ""
+            snippet = " ".join(passage.text.split())[:160]
+            lines.append(f"- {passage.title} ({passage.doc_id}{where}): {snippet}…")
+    timer.timings["total"] = sum(timer.timings.values())
+    return replace(
+        base,
+        text="\n".join(lines),
+        abstained=True,
+        answerer=answerer,
+        timings=timer.timings,
+        notes=(note,) if note else (),
+    )

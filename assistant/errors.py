@@ -1,0 +1,23 @@
+"""The answering side of the error tree (the root and the index side are in index.errors).
+
+AssistantError
+ +-- QuestionError   the question cannot be asked as given (empty, too long)
+ +-- LLMError        an LLM answerer is unreachable, misconfigured, timed out or unusable
+ +-- QuestionSetError  a question set for `assistant eval` has bad lines (each one named)
+"""
+
+from __future__ import annotations
+
+from index.errors import AssistantError
+
+
+class QuestionError(AssistantError):
+    """The question cannot be asked as given."""
+
+
+class LLMError(AssistantError):
+    """An LLM answerer failed; the message says what to check."""
+
+
+class QuestionSetError(AssistantError):
+    """A question set cannot be loaded; the message names every bad line and field."""

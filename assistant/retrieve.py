@@ -1,0 +1,157 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank, reranked by a cross-encoder."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.rerank import Scorer
+from assistant.types import Passage
+from index.embed import Embedder
+from index.ingest import embed_text
+from index.lexical import load_current
+from index.store import ChunkStore
+from index.types import Location
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
+CANDIDATES = 20  # per retriever, before fusion
+RERANK_POOL = 12  # fused candidates given to the cross-encoder (its cost grows linearly)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """A filter on documents: ids or glob patterns over ids ("reports/*.pdf")."""
+
+    patterns: tuple[str, ...]
+
+    def resolve(self, doc_ids: Sequence[str]) -> list[str]:
+        return sorted(d for d in doc_ids if any(fnmatch.fnmatchcase(d, p) or d == p for p in self.patterns))
+
+
+def _location(meta: dict[str, Any]) -> Location | None:
+    kind = meta.get("loc_kind")
+    return Location(kind, int(meta["loc_start"]), int(meta["loc_end"])) if kind else None
+
+
+def passage_from(chunk_id: str, meta: dict[str, Any], text: str) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        title=str(meta.get("title", "")),
+        text=text,
+        location=_location(meta),
+        char_start=int(meta.get("char_start", 0)),
+        char_end=int(meta.get("char_end", len(text))),
+        blocks=tuple(
+            zip(
+                meta.get("block_starts") or [],
+                meta.get("block_loc_starts") or [],
+                meta.get("block_loc_ends") or [],
+                meta.get("block_exact") or [],
+                strict=False,
+            )
+        ),
+    )
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(re.sub(r"\W+", " ", text.lower()).strip().encode()).hexdigest()
+
+
+class Retriever:
+    """Finds the passages most likely to answer a query, with all their scores."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        scorer: Scorer | None,
+        *,
+        candidates: int = CANDIDATES,
+        rerank_pool: int = RERANK_POOL,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.scorer = scorer
+        self.candidates = candidates
+        self.rerank_pool = rerank_pool
+
+    def search(self, query: str, k: int = 6, sources: Sources | None = None) -> list[Passage]:
+        """The best `k` passages for `query`, best first; [] when nothing is indexed or matches."""
+        allowed = self._allowed(sources)
+        if allowed == [] or not self.store.exists() or self.store.count() == 0:
+            return []
+        dense = self._dense(query, allowed)
+        lexical = self._lexical(query, allowed)
+        fused = _deduplicate(_fuse(dense, lexical))
+        return self._rerank(query, fused[: self.rerank_pool])[:k]
+
+    def _allowed(self, sources: Sources | None) -> list[str] | None:
+        if sources is None or not sources.patterns:
+            return None
+        return sources.resolve(list(self.store.manifest()))
+
+    def _dense(self, query: str, allowed: list[str] | None) -> list[Passage]:
+        where = {"doc_id": {"$in": allowed}} if allowed else None
+        result = self.store.query(self.embedder.embed_query(query), self.candidates, where)
+        rows = zip(
+            result["ids"][0], result["metadatas"][0], result["documents"][0], result["distances"][0], strict=True
+        )
+        return [replace(passage_from(cid, meta, text), dense=1.0 - float(dist)) for cid, meta, text, dist in rows]
+
+    def _lexical(self, query: str, allowed: list[str] | None) -> list[Passage]:
+        hits = load_current(self.store).search(query, self.candidates * (3 if allowed else 1))
+        if not hits:
+            return []
+        scores = dict(hits)
+        got = self.store.chunks.get(ids=[cid for cid, _ in hits], include=["metadatas", "documents"])
+        found = {
+            cid: (meta, text) for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+        }
+        passages = []
+        for cid, _ in hits:
+            if cid in found and (allowed is None or found[cid][0]["doc_id"] in allowed):
+                passages.append(replace(passage_from(cid, *found[cid]), lexical=scores[cid]))
+        return passages[: self.candidates]
+
+    def _rerank(self, query: str, passages: list[Passage]) -> list[Passage]:
+        if self.scorer is None or not passages:
+            return passages
+        logits = self.scorer.score(query, [embed_text(p.title, p.text) for p in passages])
+        scored = [replace(p, rerank=float(s)) for p, s in zip(passages, logits, strict=True)]
+        return sorted(scored, key=lambda p: -(p.rerank or 0.0))
+
+
+def _fuse(dense: list[Passage], lexical: list[Passage]) -> list[Passage]:
+    """Reciprocal rank fusion; a passage found by both keeps both raw scores."""
+    merged: dict[str, Passage] = {}
+    for ranking in (dense, lexical):
+        for rank, passage in enumerate(ranking):
+            gain = 1.0 / (RRF_K + rank + 1)
+            old = merged.get(passage.chunk_id)
+            if old is None:
+                merged[passage.chunk_id] = replace(passage, fused=gain)
+            else:
+                merged[passage.chunk_id] = replace(
+                    old,
+                    fused=old.fused + gain,
+                    dense=old.dense if old.dense is not None else passage.dense,
+                    lexical=old.lexical if old.lexical is not None else passage.lexical,
+                )
+    return sorted(merged.values(), key=lambda p: -p.fused)
+
+
+def _deduplicate(passages: list[Passage]) -> list[Passage]:
+    """Drop passages whose text repeats a better-ranked one (copies across documents)."""
+    seen: set[str] = set()
+    unique = []
+    for passage in passages:
+        key = _text_key(passage.text)
+        if key not in seen:
+            seen.add(key)
+            unique.append(passage)
+    return unique

@@ -1,0 +1,20 @@
+"""Builders for answer-side unit tests: passages and evidence without a model or a store."""
+
+from __future__ import annotations
+
+from assistant.types import Evidence, Passage
+from index.types import Location
+
+
+def passage(text: str, doc_id: str = "doc.txt", chunk_id: str = "c1", start: int = 0) -> Passage:
+    return Passage(chunk_id, doc_id, "A title", text, Location("lines", 1, 3), start, start + len(text))
+
+
+def evidence(*sentences: str, score: float = 5.0) -> list[Evidence]:
+    items = []
+    for n, sentence in enumerate(sentences, start=1):
+        p = passage(sentence, doc_id=f"doc{n}.txt", chunk_id=f"c{n}", start=100 * n)
+        items.append(
+            Evidence(n, p, sentence, sentence, 100 * n, 100 * n + len(sentence), score - n, Location("lines", n, n))
+        )
+    return items

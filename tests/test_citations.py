@@ -1,0 +1,89 @@
+"""Citation checking in code: unknown ids go, numbering is compact, unsupported claims are dropped."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.citations import MARKER, check, support
+from assistant.prompts import NOT_FOUND
+from tests.fakes import evidence
+
+EVIDENCE = evidence(
+    "There are roughly 2,500 US troops deployed in Iraq and about 900 in Syria.",
+    "The pipeline to Ceyhan was halted by Turkey in March 2023.",
+    "NATO's mission in Iraq would grow from 500 personnel to about 4,000.",
+)
+
+
+def test_unknown_ids_are_removed_and_numbering_is_compacted() -> None:
+    checked = check(
+        "The pipeline was halted by Turkey in March 2023 [2][7]. About 2,500 US troops are in Iraq [1].", EVIDENCE
+    )
+    assert checked.text == "The pipeline was halted by Turkey in March 2023 [1]. About 2,500 US troops are in Iraq [2]."
+    assert [c.doc_id for c in checked.citations] == ["doc2.txt", "doc1.txt"]
+    assert any("not given: [7]" in note for note in checked.notes)
+
+
+def test_a_claim_its_evidence_does_not_support_is_dropped() -> None:
+    checked = check("About 2,500 US troops are in Iraq [1]. France sent 300 aircraft carriers to Iraq [3].", EVIDENCE)
+    assert checked.text == "About 2,500 US troops are in Iraq [1]."
+    assert checked.supported == 1
+    assert any("unsupported" in note for note in checked.notes)
+
+
+def test_a_wrong_number_is_never_supported() -> None:
+    assert support("There are 3,500 US troops in Iraq", EVIDENCE[0].context) == 0.0
+    assert support("There are 2500 US troops in Iraq", EVIDENCE[0].context) == 1.0
+
+
+def test_an_uncited_but_supported_sentence_gets_its_citation() -> None:
+    checked = check("NATO's mission in Iraq would grow to about 4,000 personnel.", EVIDENCE)
+    assert checked.text == "NATO's mission in Iraq would grow to about 4,000 personnel [1]."
+    assert checked.citations[0].doc_id == "doc3.txt"
+
+
+def test_markers_after_the_full_stop_and_lists_are_understood() -> None:
+    checked = check("Turkey halted the pipeline to Ceyhan in March 2023. [2]", EVIDENCE)
+    assert checked.text == "Turkey halted the pipeline to Ceyhan in March 2023 [1]."
+    both = check("Troops: 2,500 US troops in Iraq and 900 in Syria [1, 3].", EVIDENCE)
+    assert both.text.endswith("[1].") and len(both.citations) == 1
+
+
+def test_the_not_found_sentinel_is_not_a_claim() -> None:
+    checked = check(NOT_FOUND, EVIDENCE)
+    assert checked.supported == 0 and checked.text == ""
+
+
+def test_citation_carries_location_quote_and_span() -> None:
+    citation = check("About 2,500 US troops are in Iraq [1].", EVIDENCE).citations[0]
+    assert citation.quote == EVIDENCE[0].sentence
+    assert (citation.char_start, citation.char_end) == (EVIDENCE[0].char_start, EVIDENCE[0].char_end)
+    assert citation.location_label == "line 1" and 0 < citation.score <= 1
+
+
+claim = st.sampled_from(
+    [
+        "About 2,500 US troops are in Iraq",
+        "Turkey halted the pipeline in March 2023",
+        "NATO's mission would grow to about 4,000",
+        "The moon is made of green cheese",
+        "Iraq",
+    ]
+)
+marker = st.lists(st.integers(min_value=0, max_value=9), max_size=3).map(lambda ns: "".join(f"[{n}]" for n in ns))
+
+
+@given(st.lists(st.tuples(claim, marker), max_size=6))
+def test_every_citation_is_given_evidence_and_numbering_is_compact(parts: list[tuple[str, str]]) -> None:
+    answer = " ".join(f"{c} {m}." for c, m in parts)
+    checked = check(answer, EVIDENCE)
+    used = [int(n) for m in MARKER.finditer(checked.text) for n in re.split(r"[,;]", m.group(1))]
+    first_use = list(dict.fromkeys(used))
+    assert first_use == list(range(1, len(first_use) + 1)), "numbered 1, 2, ... in order of first use"
+    assert len(checked.citations) == len(first_use)
+    given_spans = {(e.passage.doc_id, e.char_start) for e in EVIDENCE}
+    assert all((c.doc_id, c.char_start) in given_spans for c in checked.citations)
+    assert "green cheese" not in checked.text
