@@ -1,0 +1,187 @@
+"""LLM answerers (local llama-cpp, any OpenAI-compatible server) and the answerer registry.
+
+`auto`: openai when a server is configured, else local when llama-cpp-python and the
+model are installed, else extractive. A local build that fails is said once and falls
+back to extractive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from assistant.answerers import Answerer, ExtractiveAnswerer
+from assistant.errors import LLMError
+from assistant.prompts import answer_messages, condense_messages
+from assistant.settings import Settings
+from assistant.types import Evidence
+from index.errors import AssistantError, ConfigError
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER_TOKENS = 200  # three short sentences with citations fit in ~120
+LOCAL_CONTEXT = 4096  # tokens; prompts are ~600 (system + 6 evidence sentences + question)
+TEMPERATURE = 0.0  # answers should be reproducible
+
+
+class LocalAnswerer:
+    """An offline GGUF model through llama-cpp-python, ChatML format, all cores."""
+
+    name = "local"
+
+    def __init__(self, model_path: str, *, threads: int | None = None) -> None:
+        self.model_path = model_path
+        self.threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
+        self._llm: Any = None
+        self._lock = threading.Lock()  # one generation at a time: the model is not re-entrant
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            from llama_cpp import Llama
+
+            try:
+                self._llm = Llama(
+                    model_path=self.model_path,
+                    n_ctx=LOCAL_CONTEXT,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    chat_format="chatml",
+                    verbose=False,
+                )
+            except Exception as exc:  # llama_cpp raises ValueError/RuntimeError on bad files
+                raise LLMError(f"cannot load the local model {self.model_path}: {exc}") from exc
+        return self._llm
+
+    def chat(self, messages: list[dict[str, str]], max_tokens: int = MAX_ANSWER_TOKENS) -> Iterator[str]:
+        with self._lock:
+            llm = self._load()
+            stream = llm.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=TEMPERATURE, stream=True
+            )
+            for chunk in stream:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
+        yield from self.chat(answer_messages(question, evidence))
+
+    def rewrite(self, history: str, question: str) -> str:
+        return "".join(self.chat(condense_messages(history, question), max_tokens=60))
+
+
+class OpenAIAnswerer:
+    """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
+
+    Uses llama-index's OpenAILike adapter: the openai client underneath retries transient
+    errors (connection, 429, 5xx) with backoff and enforces the timeout.
+    """
+
+    name = "openai"
+
+    def __init__(self, settings: Settings, *, retries: int = 2) -> None:
+        from llama_index.llms.openai_like import OpenAILike
+
+        self.model = settings.openai_model or ""
+        self.base_url = settings.openai_base_url or ""
+        self.llm = OpenAILike(
+            model=self.model,
+            api_base=self.base_url,
+            api_key=settings.openai_api_key.value or "not-needed",
+            is_chat_model=True,
+            timeout=settings.openai_timeout,
+            max_retries=retries,
+            temperature=TEMPERATURE,
+            max_tokens=MAX_ANSWER_TOKENS,
+            context_window=8192,
+        )
+
+    def chat(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        from llama_index.core.llms import ChatMessage
+
+        chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+        try:
+            for delta in self.llm.stream_chat(chat):
+                if delta.delta:
+                    yield delta.delta
+        except Exception as exc:  # openai raises APIConnectionError, APITimeoutError, APIStatusError...
+            raise LLMError(_openai_message(self.base_url, self.model, exc)) from exc
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
+        yield from self.chat(answer_messages(question, evidence))
+
+    def rewrite(self, history: str, question: str) -> str:
+        return "".join(self.chat(condense_messages(history, question)))
+
+
+def _openai_message(base_url: str, model: str, exc: Exception) -> str:
+    kind = type(exc).__name__
+    if "Timeout" in kind:
+        return (
+            f"the LLM server at {base_url} did not answer in time ({kind}); "
+            "raise ASSISTANT_OPENAI_TIMEOUT or check the server"
+        )
+    if "Connection" in kind:
+        return f"cannot reach the LLM server at {base_url} ({kind}); start it or fix ASSISTANT_OPENAI_BASE_URL"
+    status = getattr(exc, "status_code", None)
+    if status in (401, 403):
+        return f"the LLM server at {base_url} refused the key (HTTP {status}); set ASSISTANT_OPENAI_API_KEY"
+    if status == 404:
+        return f"the LLM server at {base_url} has no model {model!r} (HTTP 404); fix ASSISTANT_OPENAI_MODEL"
+    return f"the LLM server at {base_url} failed: {kind}: {exc}"
+
+
+# -- registry ------------------------------------------------------------------
+_warned_local = False
+
+
+def _local(settings: Settings) -> Answerer:
+    from assistant.local_model import local_model_path
+
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            "the local answerer needs llama-cpp-python, which is not installed (or failed to build); "
+            "run `make install-local`, or use ASSISTANT_ANSWERER=extractive"
+        ) from exc
+    return LocalAnswerer(str(local_model_path(settings)))
+
+
+def _openai(settings: Settings) -> Answerer:
+    if not settings.openai_configured:
+        raise ConfigError("the openai answerer needs ASSISTANT_OPENAI_BASE_URL and ASSISTANT_OPENAI_MODEL in .env")
+    return OpenAIAnswerer(settings)
+
+
+ANSWERERS: dict[str, Callable[[Settings], Answerer]] = {
+    "extractive": lambda settings: ExtractiveAnswerer(),
+    "local": _local,
+    "openai": _openai,
+}
+
+
+def make_answerer(name: str, settings: Settings) -> Answerer:
+    """The answerer called `name`, or for "auto" the best one available (see module doc)."""
+    if name == "auto":
+        return _auto(settings)
+    factory = ANSWERERS.get(name)
+    if factory is None:
+        raise ConfigError(f"unknown answerer {name!r}; choose one of: auto, {', '.join(ANSWERERS)}")
+    return factory(settings)
+
+
+def _auto(settings: Settings) -> Answerer:
+    global _warned_local
+    if settings.openai_configured:
+        return _openai(settings)
+    try:
+        return _local(settings)
+    except AssistantError as exc:
+        if not _warned_local:
+            log.warning("local LLM unavailable, answering extractively: %s", exc)
+            _warned_local = True
+        return ExtractiveAnswerer()
