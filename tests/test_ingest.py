@@ -176,3 +176,33 @@ def test_an_interrupted_document_is_finished_by_the_next_run(
     ids = {cid for cid, (d, _) in snapshot(store).items() if d == target.name}
     assert ids == {c.chunk_id for c in chunks}
     assert not store.manifest()[target.name].pending
+
+
+def test_every_sentence_can_be_located_on_its_own_lines(
+    corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder
+) -> None:
+    """A citation points at the exact lines of its sentence, not only at the chunk's range."""
+    from assistant.retrieve import passage_from
+    from index.sentences import sentence_spans
+
+    write(
+        corpus / "wrapped.md",
+        "# Wrapped\n\nFirst line of a paragraph\nthat wraps here. Second sentence\non line six.\n",
+    )
+    run_index(corpus, index_settings, hashing)
+    store = ChunkStore.open(index_settings)
+    lines = {p.name: p.read_text().splitlines() for p in corpus.iterdir()}
+    checked = 0
+    for chunk_id, meta, text in store.iter_chunks():
+        passage = passage_from(chunk_id, meta, text)
+        for start, end in sentence_spans(text):
+            location = passage.locate(passage.char_start + start, passage.char_start + end)
+            assert location is not None and location.kind == "lines"
+            original = " ".join(lines[passage.doc_id][location.start - 1 : location.end])
+            first, last = text[start:end].split()[0], text[start:end].split()[-1]
+            assert first in original and last.rstrip(".") in original, (passage.doc_id, location, text[start:end])
+            checked += 1
+    assert checked > 100
+    wrapped = [passage_from(c, m, t) for c, m, t in store.iter_chunks() if m["doc_id"] == "wrapped.md"][0]
+    second = wrapped.text.index("Second")
+    assert wrapped.locate(wrapped.char_start + second, wrapped.char_end).label() == "lines 4-5"
