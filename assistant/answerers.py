@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
+from assistant.evidence import fits_answer_type
 from assistant.prompts import answer_messages, escape
 from assistant.types import Evidence
 
@@ -35,10 +36,11 @@ class ExtractiveAnswerer:
         self.margin = margin
 
     def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        if not evidence:
+        fitting = [e for e in evidence if fits_answer_type(question, e.sentence)] or list(evidence)
+        if not fitting:
             return
-        best = max(e.score for e in evidence)
-        chosen = [e for e in evidence if e.score >= best - self.margin][: self.sentences]
+        best = max(e.score for e in fitting)
+        chosen = [e for e in fitting if e.score >= best - self.margin][: self.sentences]
         for i, item in enumerate(chosen):
             sentence = escape(item.sentence)
             body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, ".")

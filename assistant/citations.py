@@ -83,6 +83,8 @@ def _claims(answer: str) -> list[_Claim]:
         text = MARKER.sub("", sentence).strip()
         # A marker after the full stop ("... base. [2]") belongs to this sentence too.
         text = re.sub(r"\s+([.!?])$", r"\1", text)
+        if not re.search(r"\w", text):
+            text = ""  # only punctuation left: "[1]." after a closing quote
         if text or cited:
             claims.append(_Claim(text, cited))
     return _merge_orphan_markers(claims)
@@ -142,15 +144,22 @@ def _number(kept: list[tuple[str, list[tuple[Evidence, float]]]], notes: list[st
             number = numbers_by_id.setdefault(evidence.id, len(numbers_by_id) + 1)
             best_score[evidence.id] = max(score, best_score.get(evidence.id, 0.0))
             marks.append(f"[{number}]")
-        body = text[:-1] if text[-1:] in ".!?" else text
-        end = text[-1] if text[-1:] in ".!?" else "."
-        sentences.append(f"{body} {''.join(dict.fromkeys(marks))}{end}")
+        sentences.append(_with_marks(text, "".join(dict.fromkeys(marks))))
     used = {e.id: e for _, backing in kept for e, _ in backing}
     citations = tuple(
         to_citation(number, used[eid], best_score[eid])
         for eid, number in sorted(numbers_by_id.items(), key=lambda p: p[1])
     )
     return Checked(" ".join(sentences), citations, len(kept), tuple(notes))
+
+
+def _with_marks(text: str, marks: str) -> str:
+    """'It rose.' -> 'It rose [1].'; a closing quote keeps its punctuation: '"No." [1]'."""
+    if re.search(r"[.!?][\"'\u201d\u2019)]+$", text):
+        return f"{text} {marks}"
+    if text[-1:] in ".!?":
+        return f"{text[:-1]} {marks}{text[-1]}"
+    return f"{text} {marks}."
 
 
 def to_citation(number: int, evidence: Evidence, score: float) -> Citation:

@@ -7,6 +7,7 @@ Only this evidence, numbered, reaches an answerer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,29 @@ from index.sentences import sentence_spans
 MAX_EVIDENCE = 6  # sentences given to an answerer; ~6 x 60 tokens keeps LLM prompts short
 PASSAGES_FOR_EVIDENCE = 5  # top passages whose sentences are considered
 MIN_WORDS = 4  # shorter "sentences" (headings, "Source: BBC") are context, not evidence
+
+
+# Expected answer types: a "how many" question is not answered by a sentence without a number.
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?"
+)
+_MONTHS = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?"
+)
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)"
+ANSWER_TYPES = {
+    "number": (re.compile(r"^\s*how (many|much)\b", re.I), re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)),
+    "date": (
+        re.compile(r"^\s*(when|what (year|date|day|month))\b", re.I),
+        re.compile(rf"\d|\b({_MONTHS}|{_DAYS})\b", re.I),
+    ),
+}
+
+
+def fits_answer_type(question: str, sentence: str) -> bool:
+    """False when the question asks for a number or a date and the sentence has none."""
+    return not any(asks.search(question) and not has.search(sentence) for asks, has in ANSWER_TYPES.values())
 
 
 @dataclass(frozen=True)
