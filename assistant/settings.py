@@ -12,6 +12,8 @@ from index.settings import IndexSettings
 
 ANSWERERS = ("auto", "extractive", "local", "openai")
 DEFAULT_CORPUS = "data/corpus"
+DEFAULT_UI_HOST = "127.0.0.1"  # loopback only: the UI is not reachable from other machines
+DEFAULT_UI_PORT = 7860  # Gradio's usual port
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Settings:
     openai_model: str | None = None
     openai_timeout: float = 60.0
     local_model: Path | None = None  # a GGUF file; None means the bundled default
+    ui_host: str = DEFAULT_UI_HOST
+    ui_port: int = DEFAULT_UI_PORT
+    ui_auth: Secret = field(default_factory=lambda: Secret(""))  # "user:password"; empty = no login
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -56,7 +61,18 @@ class Settings:
             openai_model=env.get("ASSISTANT_OPENAI_MODEL", "").strip() or None,
             openai_timeout=_seconds(env, "ASSISTANT_OPENAI_TIMEOUT", 60.0),
             local_model=Path(local).expanduser() if local else None,
+            ui_host=env.get("ASSISTANT_UI_HOST", "").strip() or DEFAULT_UI_HOST,
+            ui_port=_port(env, "ASSISTANT_UI_PORT", DEFAULT_UI_PORT),
+            ui_auth=_auth(env, "ASSISTANT_AUTH"),
         )
+
+    @property
+    def ui_credentials(self) -> tuple[str, str] | None:
+        """(user, password) for the UI login, or None when no login is configured."""
+        if not self.ui_auth:
+            return None
+        user, _, password = self.ui_auth.value.partition(":")
+        return user, password
 
     @property
     def openai_configured(self) -> bool:
@@ -77,3 +93,20 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be positive")
     return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{name}={raw!r} is not a port number (1-65535)")
+    return int(raw)
+
+
+def _auth(env: Mapping[str, str], name: str) -> Secret:
+    raw = env.get(name, "").strip()
+    user, sep, password = raw.partition(":")
+    if raw and not (sep and user and password):
+        raise ConfigError(f"{name} must look like user:password (both parts non-empty)")  # never echo the value
+    return Secret(raw)

@@ -1,0 +1,121 @@
+"""The chat window in a real browser: Debian's chromium driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import Settings
+from tests.cli_helpers import free_port
+from tests.conftest import ROOT, SAMPLE_CORPUS
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+QUESTION = "How many US troops are deployed in Iraq and Syria?"
+ANSWER_TIMEOUT_MS = 120_000  # the first question loads the models on a busy 2-core machine
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no `playwright install`)")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed: apt-get install -y chromium", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from index.embed import make_embedder
+    from index.ingest import run_index
+    from ui.app import Assistants, build_app, launch
+
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(SAMPLE_CORPUS, root / "corpus")
+    settings = Settings.from_env(
+        {
+            "ASSISTANT_HOME": str(root / "home"),
+            "ASSISTANT_CORPUS": str(root / "corpus"),
+            "ASSISTANT_ANSWERER": "extractive",
+        }
+    )
+    run_index(settings.corpus, settings.index, make_embedder("bge-small-en-v1.5"))
+    assistants = Assistants(settings)
+    app = build_app(settings, assistants)
+    url = launch(app, settings, host="127.0.0.1", port=free_port(), block=False)
+    yield {"url": url, "settings": settings, "assistants": assistants}
+    app.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh profile: no state from earlier runs
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def settle(page: Any) -> None:
+    """Wait for the block's opening animation to end (the screenshot should show it open)."""
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')", timeout=5000)
+
+
+def test_ask_open_a_citation_and_see_the_marked_sentence(served: dict[str, Any], page: Any) -> None:
+    expected = served["assistants"].get("extractive").ask(QUESTION).citations[0]
+    page.goto(served["url"])
+    box = page.locator("#question textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+
+    answer = page.locator("#chat .answer:not(.streaming)").first
+    sync_api.expect(answer).to_contain_text("2,500", timeout=ANSWER_TIMEOUT_MS)
+    sync_api.expect(page.locator("#chat a.cite-ref").first).to_have_text("1")
+    title = page.locator("#chat .thought-group .title").filter(has_text="[1]").first
+    sync_api.expect(title).to_contain_text(expected.location_label)
+    mark = page.locator("#chat .citation mark").first
+    assert mark.count() == 0  # closed until clicked
+
+    title.click()
+    sync_api.expect(mark).to_be_visible()
+    assert mark.inner_text().strip() == expected.quote
+    assert expected.doc_id in page.locator("#chat .citation .cite-source").first.inner_text()
+    settle(page)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    title.click()  # closed again; the [1] marker in the answer opens it
+    sync_api.expect(mark).to_have_count(0)
+    page.locator("#chat a.cite-ref").first.click()
+    sync_api.expect(mark).to_be_visible()
+
+
+def test_a_thumbs_up_is_saved_as_feedback(served: dict[str, Any], page: Any) -> None:
+    page.goto(served["url"])
+    box = page.locator("#question textarea")
+    box.fill("Who heads the Deir al-Zor military council that fights under the SDF?")
+    box.press("Enter")
+    sync_api.expect(page.locator("#chat .answer:not(.streaming)").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.locator("#chat button[aria-label='Like']").first.click()
+    path = served["settings"].index.home / "feedback.jsonl"
+    sync_api.expect(page.get_by_text("feedback saved")).to_be_visible(timeout=10_000)
+    record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["question"].startswith("Who heads the Deir al-Zor") and record["tags"] == ["feedback", "up"]
+    assert record["gold_sources"] and record["reference_answer"]

@@ -1,0 +1,1 @@
+"""The chat window: a thin Gradio layer over the Assistant API."""

@@ -1,0 +1,461 @@
+"""The chat window (`assistant ui`): a thin Gradio layer over `Assistant.stream`.
+
+Every session keeps its own history and settings in a gr.State; the app shares one store,
+embedder and cross-encoder, with one Assistant per answerer name built on first use.
+Nothing here retrieves or answers: it calls the Assistant API and renders (ui.render).
+"""
+
+import argparse
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.api import DEFAULT_K, Assistant
+from assistant.settings import ANSWERERS, Settings
+from assistant.types import Answer
+from index.errors import AssistantError, ConfigError
+from ui import render
+from ui.feedback import FEEDBACK_FILE, append_feedback, feedback_record
+from ui.uploads import UPLOADS, add_documents
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+# gradio is imported only when the app is built (importing it takes seconds, and it must see
+# GRADIO_ANALYTICS_ENABLED=False first), so `assistant --help` stays fast. No
+# `from __future__ import annotations` here: Gradio reads handler annotations at run time.
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_QUESTIONS = ROOT / "data" / "questions" / "sample.jsonl"
+EXAMPLES_SHOWN = 6
+MAX_K = 12  # passages per question the slider allows
+CHAT_CONCURRENCY = 4  # answers computed at once; the Assistant is thread-safe, the CPU has few cores
+UPLOAD_SIZE_FACTOR = 4  # Gradio refuses bodies over this many times ASSISTANT_MAX_FILE_MB (disk guard)
+
+CSS = """
+.citation mark, .passage mark { background: #ffe066; color: inherit; padding: 0 2px; }
+.passage { margin: 4px 0 0; white-space: normal; }
+.cite-source { font-size: 0.9em; opacity: 0.8; }
+.searched { font-size: 0.9em; font-style: italic; opacity: 0.8; margin-bottom: 4px; }
+.note { font-size: 0.85em; opacity: 0.7; margin-top: 4px; }
+.error { color: #c92a2a; }
+sup.cite a { text-decoration: none; cursor: pointer; }
+"""
+
+# A click on an [n] marker opens (and scrolls to) the n-th citation block of the same answer.
+JS = """
+() => {
+  if (window.__citeLinks) return;
+  window.__citeLinks = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest ? event.target.closest('a.cite-ref') : null;
+    if (!link) return;
+    event.preventDefault();
+    const n = (link.getAttribute('href') || '').replace('#cite-', '');
+    const row = link.closest('.message-row');
+    if (!row) return;
+    for (const title of row.querySelectorAll('.thought-group .title')) {
+      if (title.textContent.trim().startsWith('[' + n + ']')) {
+        if (!title.classList.contains('expanded')) title.click();
+        title.scrollIntoView({block: 'center'});
+        break;
+      }
+    }
+  });
+}
+"""
+
+
+# -- shared state: one Assistant per answerer name ---------------------------------------
+class Assistants:
+    """Assistants by answerer name, built on first use, sharing store, embedder and scorer."""
+
+    def __init__(self, settings: Settings, base: Assistant | None = None) -> None:
+        self.settings = settings
+        self._by_name: dict[str, Assistant] = {}
+        self._base = base
+        self._lock = threading.Lock()
+        if base is not None:
+            self._by_name[settings.answerer] = self._by_name[base.answerer.name] = base
+
+    def base(self) -> Assistant:
+        """The shared store and models; raises AssistantError when the store cannot be opened."""
+        with self._lock:
+            if self._base is None:
+                self._base = self._build(self.settings.answerer, None)
+                self._by_name[self.settings.answerer] = self._base
+            return self._base
+
+    def get(self, name: str) -> Assistant:
+        """The Assistant answering with `name` ('auto' resolves as in the CLI)."""
+        base = self.base()
+        with self._lock:
+            if name not in self._by_name:
+                self._by_name[name] = self._build(name, base)
+            return self._by_name[name]
+
+    def _build(self, name: str, base: Assistant | None) -> Assistant:
+        from assistant.llm import make_answerer
+
+        answerer = make_answerer(name, self.settings)
+        shared: dict[str, Any] = {}
+        if base is not None:
+            shared = {"store": base.store, "embedder": base.embedder, "scorer": base.scorer}
+        return Assistant(self.settings, answerer=answerer, rewriter=getattr(answerer, "rewrite", None), **shared)
+
+    def warm_up(self) -> None:
+        """Load the ONNX models now rather than on the first question."""
+        try:
+            base = self.base()
+            base.embedder.embed_query("warm up")
+            base.scorer.score("warm up", ["the models are loaded"])
+        except Exception as exc:  # noqa: BLE001 - warming up is optional; the first question will say what is wrong
+            log.warning("warm-up failed: %s", exc)
+
+
+@dataclass
+class Session:
+    """One browser tab's conversation: what the chat shows, the history, the answered turns."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, str]] = field(default_factory=list)  # plain question/answer text
+    turns: list[tuple[int, int, render.Turn]] = field(default_factory=list)  # message span, turn
+
+    def turn_at(self, index: int) -> render.Turn | None:
+        for first, last, turn in self.turns:
+            if first <= index <= last:
+                return turn
+        return None
+
+
+def example_questions(path: Path = SAMPLE_QUESTIONS, limit: int = EXAMPLES_SHOWN) -> list[str]:
+    """The first answerable questions of a question set that are not follow-ups."""
+    if not path.is_file():
+        return []
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict) and item.get("answerable") and not item.get("history") and item.get("question"):
+            questions.append(str(item["question"]))
+        if len(questions) >= limit:
+            break
+    return questions
+
+
+# -- handlers ---------------------------------------------------------------------------
+class Handlers:
+    """The event handlers; all per-session data arrives in, and leaves through, the Session."""
+
+    def __init__(self, settings: Settings, assistants: Assistants) -> None:
+        self.settings = settings
+        self.assistants = assistants
+
+    def respond(
+        self, message: str, answerer: str, k: float, sources: list[str] | None, session: Session
+    ) -> Iterator[tuple[list[dict[str, Any]], str, Session, dict[str, Any] | None]]:
+        """Stream the answer into the chat, then replace it with the checked answer and its sources."""
+        question = " ".join(str(message or "").split())
+        if not question:
+            yield session.messages, "", session, None
+            return
+        first = len(session.messages)
+        shown = [*session.messages, render.user_message(question)]
+        yield [*shown, render.streaming_message("")], "", session, None
+        history = tuple(session.history)
+        answer: Answer | None = None
+        try:
+            assistant = self.assistants.get(answer_name(answerer, self.settings))
+            pieces: list[str] = []
+            for item in assistant.stream(question, history=list(history), filters=sources or None, k=int(k)):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    pieces.append(item)
+                    yield [*shown, render.streaming_message("".join(pieces))], "", session, None
+            assert answer is not None
+            reply = render.answer_messages(answer)
+            turn = render.Turn(question, answer, history)
+        except AssistantError as exc:
+            reply, turn = [render.error_message(f"Error: {exc}")], render.Turn(question, None, history, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the app keeps running; the log has the traceback
+            log.exception("answering %r failed", question)
+            reply = [render.error_message(f"Error: unexpected {type(exc).__name__}: {exc}; see the server log")]
+            turn = render.Turn(question, None, history, str(exc))
+        session.messages = [*shown, *reply]
+        session.turns.append((first, len(session.messages) - 1, turn))
+        if answer is not None:
+            said = answer.text.split("\n", 1)[0] if answer.abstained else answer.text
+            session.history += [{"role": "user", "content": question}, {"role": "assistant", "content": said}]
+        yield session.messages, "", session, answer.to_dict() if answer else None
+
+    def feedback(self, session: Session, data: "gr.LikeData") -> None:
+        """Save a thumbs up/down on an answer to ASSISTANT_HOME/feedback.jsonl."""
+        import gradio as gr
+
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = session.turn_at(int(index))
+        if turn is None or turn.answer is None or data.liked is None:
+            return
+        liked = data.liked is True or data.liked == "Like"
+        record = feedback_record(turn.answer, turn.history, liked)
+        path = append_feedback(self.settings.index.home / FEEDBACK_FILE, record)
+        gr.Info(f"Thank you: feedback saved to {path}")
+
+    def upload(self, files: list[str] | None, progress: "gr.Progress") -> tuple[str, str, Any, None]:
+        """Check, store and index uploaded files; say what happened to each."""
+        import gradio as gr
+
+        if not files:
+            return "No files.", self.status(), gr.update(), None
+        pairs = [(Path(f), Path(f).name) for f in files]
+        try:
+            base = self.assistants.base()
+        except AssistantError as exc:
+            return render.upload_markdown([], error=str(exc)), self.status(), gr.update(), None
+        progress(0, desc="Checking files")
+        started = time.perf_counter()
+        report = add_documents(
+            pairs,
+            self.settings.corpus,
+            self.settings.index,
+            base.embedder,
+            store=base.store,
+            progress=_progress(progress),
+        )
+        outcomes = [f.to_dict() for f in report.files + report.others]
+        seconds = time.perf_counter() - started if report.summary else None
+        text = render.upload_markdown(outcomes, report.error, seconds)
+        return text, self.status(), gr.update(choices=self.documents()), None
+
+    def status(self) -> str:
+        """The corpus status panel."""
+        from index.status import index_status
+
+        try:
+            base = self.assistants.base()
+            status = index_status(self.settings.index, store=base.store)
+            label = self.settings.answerer
+            if label == "auto":
+                label = f"auto ({base.answerer.name})"
+        except AssistantError as exc:
+            return render.status_markdown({"error": str(exc)}, self.settings.answerer)
+        return render.status_markdown(status, label)
+
+    def documents(self) -> list[str]:
+        try:
+            base = self.assistants.base()
+            return sorted(base.store.manifest()) if base.store.exists() else []
+        except AssistantError:
+            return []
+
+    def refresh(self) -> tuple[str, Any]:
+        import gradio as gr
+
+        return self.status(), gr.update(choices=self.documents())
+
+    def export(self, session: Session) -> Any:
+        """The conversation as a Markdown file with footnotes (served from Gradio's cache)."""
+        import gradio as gr
+
+        if not session.turns:
+            gr.Warning("Nothing to export yet: ask a question first.")
+            return gr.update(value=None, visible=False)
+        folder = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        path = folder / "conversation.md"
+        path.write_text(render.export_markdown([t for _, _, t in session.turns]), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def clear(self) -> tuple[list[dict[str, Any]], Session, Any]:
+        """A new conversation: empty chat and history; the settings stay."""
+        import gradio as gr
+
+        return [], Session(), gr.update(value=None, visible=False)
+
+
+def answer_name(name: str | None, settings: Settings) -> str:
+    name = (name or settings.answerer).strip().lower()
+    if name not in ANSWERERS:
+        raise ConfigError(f"unknown answerer {name!r}; choose one of: {', '.join(ANSWERERS)}")
+    return name
+
+
+def _progress(progress: "gr.Progress") -> Callable[[int], Callable[[int], None]]:
+    """run_index's progress protocol (total, then increments) onto a Gradio progress bar."""
+
+    def start(total: int) -> Callable[[int], None]:
+        done = [0]
+        progress((0, max(total, 1)), desc="Embedding", unit="chunks")
+
+        def step(increment: int) -> None:
+            done[0] += increment
+            progress((min(done[0], total), max(total, 1)), desc="Embedding", unit="chunks")
+
+        return step
+
+    return start
+
+
+# -- layout -----------------------------------------------------------------------------
+def build_app(
+    settings: Settings, assistants: Assistants | None = None, *, examples: list[str] | None = None
+) -> "gr.Blocks":
+    """The chat window. `assistants` defaults to one built from `settings` on first use."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before the first import of gradio
+    import gradio as gr
+
+    handlers = Handlers(settings, assistants or Assistants(settings))
+    with gr.Blocks(title="Document assistant", analytics_enabled=False) as app:
+        parts = _sidebar(gr, settings)
+        parts.update(_chat(gr, example_questions() if examples is None else examples))
+        _wire(gr, app, handlers, parts)
+    return app
+
+
+def _sidebar(gr: Any, settings: Settings) -> dict[str, Any]:
+    """Corpus status, this session's settings, uploads."""
+    with gr.Sidebar(label="Corpus and settings", open=True, width=360):
+        gr.Markdown("### Corpus")
+        status = gr.Markdown("Loading…", elem_id="corpus-status")
+        gr.Markdown("### Settings for this session")
+        answerer = gr.Dropdown(list(ANSWERERS), value=settings.answerer, label="Answerer")
+        k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="Passages to retrieve")
+        sources = gr.Dropdown(
+            [],
+            value=[],
+            multiselect=True,
+            allow_custom_value=True,
+            label="Only these documents",
+            info="Document ids or patterns such as uploads/*; empty = all",
+        )
+        gr.Markdown("### Add documents")
+        files = gr.File(file_count="multiple", label="Drop files here (txt, md, html, pdf, docx)")
+        upload_report = gr.Markdown(elem_id="upload-report")
+    return {"status": status, "answerer": answerer, "k": k, "sources": sources, "files": files, "report": upload_report}
+
+
+def _chat(gr: Any, examples: list[str]) -> dict[str, Any]:
+    """The conversation, the question box, examples, export."""
+    gr.Markdown("## Ask your documents")
+    chatbot = gr.Chatbot(
+        label="Conversation",
+        height=560,
+        elem_id="chat",
+        latex_delimiters=[],  # document text is not LaTeX
+        allow_tags=False,
+        sanitize_html=True,  # everything is escaped already; Gradio's sanitiser is a second wall
+        buttons=["copy", "copy_all"],  # no "share": it uploads to a hub
+        placeholder="Answers cite their sources as [n]; click a source to see the passage.",
+    )
+    message = gr.Textbox(placeholder="Ask a question and press Enter", show_label=False, elem_id="question")
+    if examples:
+        gr.Examples([[q] for q in examples], inputs=[message], label="Example questions")
+    with gr.Row():
+        new_chat = gr.Button("New conversation", size="sm")
+        export = gr.Button("Export as Markdown", size="sm")
+    return {
+        "chatbot": chatbot,
+        "message": message,
+        "new_chat": new_chat,
+        "export": export,
+        "export_file": gr.File(label="Exported conversation", interactive=False, visible=False),
+        "answer_json": gr.JSON(visible=False),  # the final Answer.to_dict(), for API clients
+        "session": gr.State(Session()),
+    }
+
+
+def _wire(gr: Any, app: Any, handlers: Handlers, c: dict[str, Any]) -> None:
+    """The events; the API names (chat, upload, export, new_conversation, status) are for clients."""
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008 - Gradio hands out progress bars this way
+        return handlers.upload(files, progress)
+
+    def feedback(session: Session, data: gr.LikeData) -> None:  # the annotation tells Gradio what to pass
+        handlers.feedback(session, data)
+
+    session = c["session"]
+    c["message"].submit(
+        handlers.respond,
+        [c["message"], c["answerer"], c["k"], c["sources"], session],
+        [c["chatbot"], c["message"], session, c["answer_json"]],
+        api_name="chat",
+        concurrency_limit=CHAT_CONCURRENCY,
+        concurrency_id="chat",
+    )
+    c["chatbot"].clear(Session, None, [session], api_visibility="private")  # the chat's own bin icon
+    c["chatbot"].like(feedback, [session], None, api_visibility="undocumented")
+    c["files"].upload(
+        upload,
+        [c["files"]],
+        [c["report"], c["status"], c["sources"], c["files"]],
+        api_name="upload",
+        concurrency_limit=1,  # one index run at a time (ui.uploads also locks)
+        concurrency_id="upload",
+    )
+    c["export"].click(handlers.export, [session], [c["export_file"]], api_name="export")
+    c["new_chat"].click(handlers.clear, None, [c["chatbot"], session, c["export_file"]], api_name="new_conversation")
+    app.load(handlers.refresh, None, [c["status"], c["sources"]], api_name="status")
+
+
+def launch(
+    app: "gr.Blocks", settings: Settings, *, host: str | None = None, port: int | None = None, block: bool = True
+) -> str:
+    """Serve `app` (no share link, no allowed_paths, login if ASSISTANT_AUTH); returns its URL.
+
+    With block=False the server runs in a background thread (tests); `app.close()` stops it.
+    """
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    try:
+        app.launch(
+            server_name=host,
+            server_port=port,
+            auth=settings.ui_credentials,
+            share=False,
+            prevent_thread_lock=True,
+            max_file_size=f"{int(settings.index.max_file_mb * UPLOAD_SIZE_FACTOR) or 1}mb",
+            css=CSS,
+            js=JS,
+            footer_links=["api"],
+            quiet=True,
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot serve on {host}:{port} ({exc}); set ASSISTANT_UI_PORT or use --port") from exc
+    url = f"http://{host}:{port}"
+    if block:
+        print(f"Chat UI at {url}  (Ctrl-C stops it)", flush=True)
+        app.block_thread()
+    return url
+
+
+# -- CLI --------------------------------------------------------------------------------
+def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `assistant ui` options."""
+    parser.add_argument("--host", help="address to listen on (default ASSISTANT_UI_HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default ASSISTANT_UI_PORT, 7860)")
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    """`assistant ui`: serve the chat window until Ctrl-C; returns the exit code."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    host = getattr(args, "host", None) or settings.ui_host
+    port = getattr(args, "port", None) or settings.ui_port
+    if host not in ("127.0.0.1", "localhost", "::1") and not settings.ui_auth:
+        print(f"warning: serving on {host} without a login; set ASSISTANT_AUTH=user:password in .env", flush=True)
+    assistants = Assistants(settings)
+    threading.Thread(target=assistants.warm_up, daemon=True).start()
+    app = build_app(settings, assistants)
+    print(f"Uploads are stored in {settings.corpus / UPLOADS} and indexed with {settings.corpus}.", flush=True)
+    launch(app, settings, host=host, port=port)
+    return 0
