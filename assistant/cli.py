@@ -138,6 +138,18 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import cmd_ui as run_ui
+
+    return run_ui(args, settings)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.evaluate import cmd_eval as run_eval
+
+    return run_eval(args, settings)
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -180,6 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--answerer", choices=ANSWERERS, help="override ASSISTANT_ANSWERER")
         command.add_argument("--source", action="append", metavar="GLOB", help="only documents matching (repeatable)")
         command.set_defaults(handler=cmd_ask if name == "ask" else cmd_chat)
+
+    from ui.app import add_ui_arguments
+
+    ui = sub.add_parser("ui", help="the chat window in your browser (http://127.0.0.1:7860)")
+    add_ui_arguments(ui)
+    ui.set_defaults(handler=cmd_ui)
+
+    from assistant.evaluate import add_eval_arguments
+
+    evaluate = sub.add_parser("eval", help="score answers against a question set; write a report")
+    add_eval_arguments(evaluate)
+    evaluate.set_defaults(handler=cmd_eval)
     return parser
 
 
