@@ -17,6 +17,8 @@ from tests.conftest import write
 
 
 def make(settings: IndexSettings, **kwargs: object) -> Assistant:
+    """The pipeline with fakes; LexicalScorer scores 0..1 (word overlap), hence its own threshold."""
+    kwargs.setdefault("abstain_threshold", 0.2)
     return Assistant(Settings(index=settings), embedder=HashingEmbedder(), scorer=LexicalScorer(), **kwargs)  # type: ignore[arg-type]
 
 
