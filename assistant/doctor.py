@@ -23,30 +23,30 @@ class Check:
         return asdict(self)
 
 
-def check_embedding_model(settings: Settings) -> Check:
-    from index.models import MODEL_NAMES, resolve, verify
+def _check_bundled(label: str, name: str) -> Check:
+    from index.models import resolve, verify
 
-    name = settings.index.embed_model
-    if name not in MODEL_NAMES:
-        return Check("embedding model", "ok", f"{name} (no model files needed)")
     try:
         model = resolve(name)
         verify(model, full=True)
     except AssistantError as exc:
-        return Check("embedding model", "fail", str(exc), "reinstall with `make install`")
-    return Check("embedding model", "ok", f"{name}: {model.onnx_path} (sha256 verified)")
+        return Check(label, "fail", str(exc), "reinstall with `make install`")
+    return Check(label, "ok", f"{name}: {model.onnx_path} (sha256 verified)")
+
+
+def check_embedding_model(settings: Settings) -> Check:
+    from index.models import MODEL_NAMES
+
+    name = settings.index.embed_model
+    if name not in MODEL_NAMES:
+        return Check("embedding model", "ok", f"{name} (no model files needed)")
+    return _check_bundled("embedding model", name)
 
 
 def check_reranker(settings: Settings) -> Check:
     from assistant.rerank import RERANKER
-    from index.models import resolve, verify
 
-    try:
-        model = resolve(RERANKER)
-        verify(model, full=True)
-    except AssistantError as exc:
-        return Check("reranker", "fail", str(exc), "reinstall with `make install`")
-    return Check("reranker", "ok", f"{RERANKER}: {model.onnx_path} (sha256 verified)")
+    return _check_bundled("reranker", RERANKER)
 
 
 def check_tokenizer(settings: Settings) -> Check:
@@ -86,17 +86,39 @@ def _store_fix(exc: AssistantError) -> str:
 
 
 def check_llm(settings: Settings) -> Check:
-    """The OpenAI-compatible server when configured; otherwise what `auto` will use."""
-    if not settings.openai_configured:
-        if settings.answerer == "openai":
-            return Check(
-                "llm",
-                "fail",
-                "ASSISTANT_ANSWERER=openai but no server is configured",
-                "set ASSISTANT_OPENAI_BASE_URL and ASSISTANT_OPENAI_MODEL in .env",
-            )
-        return Check("llm", "ok", "no LLM server configured; answers use the offline answerers")
-    return _probe_openai(settings)
+    """The OpenAI-compatible server when configured; otherwise the local model."""
+    if settings.openai_configured:
+        return _probe_openai(settings)
+    if settings.answerer == "openai":
+        return Check(
+            "llm",
+            "fail",
+            "ASSISTANT_ANSWERER=openai but no server is configured",
+            "set ASSISTANT_OPENAI_BASE_URL and ASSISTANT_OPENAI_MODEL in .env",
+        )
+    if settings.answerer == "extractive":
+        return Check("llm", "ok", "ASSISTANT_ANSWERER=extractive: no LLM needed")
+    return check_local(settings)
+
+
+def check_local(settings: Settings) -> Check:
+    """llama-cpp-python importable and the GGUF present (or its parts installed)."""
+    from assistant.local_model import bundled_available
+
+    status: Status = "fail" if settings.answerer == "local" else "warn"
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        return Check(
+            "llm", status, "llama-cpp-python is not installed: answers are extractive", "run `make install-local`"
+        )
+    if settings.local_model is not None:
+        ok = settings.local_model.is_file()
+        detail = f"local model {settings.local_model}" + ("" if ok else " does not exist")
+        return Check("llm", "ok" if ok else "fail", detail, "" if ok else "fix ASSISTANT_LOCAL_MODEL")
+    if not bundled_available():
+        return Check("llm", status, "the bundled model's parts are not installed", "run `make install-local`")
+    return Check("llm", "ok", "local model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (bundled) via llama-cpp-python")
 
 
 def _probe_openai(settings: Settings) -> Check:

@@ -1,0 +1,100 @@
+"""Parse a PDF into paragraph blocks located by page."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pypdf import PdfReader
+
+from index.decode import Parsed, _cause, _unix_newlines, title_from
+from index.errors import DocumentError
+from index.types import Block, Location
+
+# A line ending a sentence followed by one starting with a capital: a likely paragraph break.
+_SENTENCE_BREAK = re.compile(r"([.!?][\"'”’)]?)[ \t]*\n(?=[\"'“‘(]?[A-ZÀ-ÖØ-Þ])")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_HYPHEN_BREAK = re.compile(r"([a-zß-ÿ])-[ \t]*\n[ \t]*(?=[a-zß-ÿ])")
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs and warns about every oddity of a damaged file; loading must stay silent."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _pdf_paragraphs(page_text: str) -> list[str]:
+    """Paragraphs of one page, with hyphenated words re-joined and soft breaks as spaces."""
+    text = _unix_newlines(page_text)
+    if not _BLANK_LINE.search(text):
+        text = _SENTENCE_BREAK.sub(r"\1\n\n", text)
+    paragraphs = (_HYPHEN_BREAK.sub(r"\1", part) for part in _BLANK_LINE.split(text))
+    return [" ".join(p.split()) for p in paragraphs if p.strip()]
+
+
+def _open_pdf(data: bytes) -> PdfReader:
+    # pypdf raises many types for damaged files (PdfReadError, ValueError, KeyError...).
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        encrypted = reader.is_encrypted
+    except Exception as exc:
+        raise DocumentError(f"not a readable PDF: {_cause(exc)}") from exc
+    if encrypted:
+        _decrypt_with_empty_password(reader)
+    try:
+        page_count = len(reader.pages)  # reads the page tree, so a broken one fails here
+    except Exception as exc:
+        raise DocumentError(f"not a readable PDF: {_cause(exc)}") from exc
+    if page_count == 0:
+        raise DocumentError("not a readable PDF: it has no pages")
+    return reader
+
+
+def _decrypt_with_empty_password(reader: PdfReader) -> None:
+    """Many PDFs are encrypted only against editing; those open with the empty password."""
+    try:
+        opened = bool(reader.decrypt(""))
+    except Exception:  # e.g. AES without a crypto library: equally unreadable for us
+        opened = False
+    if not opened:
+        raise DocumentError("encrypted PDF: decrypt it or export an unencrypted copy")
+
+
+def _parse_pdf(data: bytes) -> Parsed:
+    with _quiet_pypdf():
+        reader = _open_pdf(data)
+        parsed = Parsed([])
+        first_text = ""
+        for number, page in enumerate(reader.pages, start=1):
+            try:
+                text = page.extract_text() or ""
+            except Exception as exc:  # one broken page should not lose the rest
+                parsed.warnings.append(f"page {number}: text not extracted ({_cause(exc)})")
+                continue
+            first_text = first_text or text.strip()
+            location = Location("pages", number, number)
+            parsed.blocks += [Block(p, location) for p in _pdf_paragraphs(text)]
+        parsed.title = _pdf_title(reader) or title_from(first_text)
+    if not parsed.blocks:
+        raise DocumentError("no extractable text (scanned PDF? run OCR first)")
+    return parsed
+
+
+def _pdf_title(reader: PdfReader) -> str:
+    try:
+        title = reader.metadata.title if reader.metadata else None
+    except Exception:  # a malformed info dictionary only costs us the title
+        return ""
+    return title_from(str(title)) if title else ""
