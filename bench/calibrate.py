@@ -32,7 +32,6 @@ from index.embed import make_embedder  # noqa: E402
 from index.ingest import run_index  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 
-
 FALSE_ABSTENTION_BUDGET = 0.05
 
 
