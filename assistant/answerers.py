@@ -7,7 +7,7 @@ openai      any OpenAI-compatible chat server (assistant.llm)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from assistant.evidence import fits_answer_type
@@ -60,6 +60,3 @@ class FakeAnswerer:
         reply = self.replies.pop(0) if self.replies else ""
         for word in reply.split(" "):
             yield word + " "
-
-
-AnswererFactory = Callable[[], Answerer]

@@ -23,7 +23,6 @@ from assistant.retrieve import Retriever, Sources
 from assistant.settings import Settings
 from assistant.types import Answer, Evidence, Passage
 from index.embed import Embedder
-from index.errors import IndexMissingError
 from index.store import ChunkStore
 
 MAX_QUESTION_CHARS = 2000  # ~400 words; longer input is a document, not a question
@@ -126,11 +125,6 @@ class Assistant:
 
     # -- steps -------------------------------------------------------------------
     def _retrieve(self, query: str, filters: Sequence[str] | None, k: int) -> list[Passage]:
-        if not self.store.exists() or self.store.count() == 0:
-            raise IndexMissingError(
-                f"nothing is indexed in the {self.settings.index.store_label} "
-                f"(collection {self.settings.index.collection!r}); run `assistant index PATH` first"
-            )
         sources = Sources(tuple(filters)) if filters else None
         return self.retriever.search(query, k=k, sources=sources)
 

@@ -12,6 +12,7 @@ from typing import Any
 from assistant.rerank import Scorer
 from assistant.types import Passage
 from index.embed import Embedder
+from index.errors import IndexMissingError
 from index.ingest import embed_text
 from index.lexical import load_current
 from index.store import ChunkStore
@@ -81,23 +82,38 @@ class Retriever:
         self.rerank_pool = rerank_pool
 
     def search(self, query: str, k: int = 6, sources: Sources | None = None) -> list[Passage]:
-        """The best `k` passages for `query`, best first; [] when nothing is indexed or matches."""
+        """The best `k` passages for `query`, best first; [] when the filter matches no document.
+
+        Raises IndexMissingError when nothing is indexed.
+        """
+        available = self._indexed_chunks()
         allowed = self._allowed(sources)
-        if allowed == [] or not self.store.exists() or self.store.count() == 0:
+        if allowed == []:
             return []
-        dense = self._dense(query, allowed)
+        dense = self._dense(query, allowed, available)
         lexical = self._lexical(query, allowed)
         fused = _deduplicate(_fuse(dense, lexical))
         return self._rerank(query, fused[: self.rerank_pool])[:k]
+
+    def _indexed_chunks(self) -> int:
+        """How many chunks can be searched; IndexMissingError (with the fix) when none."""
+        count = self.store.count() if self.store.exists() else 0
+        if count == 0:
+            settings = self.store.settings
+            raise IndexMissingError(
+                f"nothing is indexed in the {settings.store_label} "
+                f"(collection {settings.collection!r}); run `assistant index PATH` first"
+            )
+        return count
 
     def _allowed(self, sources: Sources | None) -> list[str] | None:
         if sources is None or not sources.patterns:
             return None
         return sources.resolve(list(self.store.manifest()))
 
-    def _dense(self, query: str, allowed: list[str] | None) -> list[Passage]:
+    def _dense(self, query: str, allowed: list[str] | None, available: int) -> list[Passage]:
         where = {"doc_id": {"$in": allowed}} if allowed else None
-        result = self.store.query(self.embedder.embed_query(query), self.candidates, where)
+        result = self.store.query(self.embedder.embed_query(query), min(self.candidates, available), where)
         rows = zip(
             result["ids"][0], result["metadatas"][0], result["documents"][0], result["distances"][0], strict=True
         )

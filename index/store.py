@@ -256,12 +256,15 @@ class ChunkStore:
             offset += PAGE
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents)."""
-        n = max(1, min(k, self.count()))
+        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents).
+
+        `k` must not exceed the number of chunks (the caller knows it; counting here would
+        cost a round trip per query).
+        """
         return self._call(
             self.chunks.query,
             query_embeddings=[vector.tolist()],
-            n_results=n,
+            n_results=max(1, k),
             where=where,
             include=["metadatas", "documents", "distances"],
         )
