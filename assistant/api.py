@@ -160,6 +160,15 @@ class Assistant:
             notes=tuple(notes),
         )
 
+    def warm_up(self) -> None:
+        """Load every model now rather than on the first question (the chat window does this at
+        start); an LLM answerer also reads its fixed system prompt into its cache."""
+        self.embedder.embed_query("warm up")
+        self.scorer.score("warm up", ["the models are loaded"])
+        warm = getattr(self.answerer, "warm_up", None)
+        if callable(warm):
+            warm()
+
     def chat(self, *, filters: Sequence[str] | None = None) -> ChatSession:
         """A conversation that keeps its own history."""
         return ChatSession(self, filters=filters)

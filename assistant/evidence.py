@@ -8,16 +8,15 @@ Only this evidence, numbered, reaches an answerer.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from assistant.rerank import Scorer
 from assistant.types import Evidence, Passage
-from index.sentences import sentence_spans
+from assistant.windows import shortlist, unique, windows
 
 MAX_EVIDENCE = 6  # sentences given to an answerer; ~6 x 60 tokens keeps LLM prompts short
 PASSAGES_FOR_EVIDENCE = 5  # top passages whose sentences are considered
-MIN_WORDS = 4  # shorter "sentences" (headings, "Source: BBC") are context, not evidence
+EVIDENCE_BUDGET = 8  # windows the cross-encoder reads (~12 ms each); the reranked ones are cached
 
 
 # Expected answer types: a "how many" question is not answered by a sentence without a number.
@@ -43,38 +42,14 @@ def fits_answer_type(question: str, sentence: str) -> bool:
     return not any(asks.search(question) and not has.search(sentence) for asks, has in ANSWER_TYPES.values())
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    passage: Passage
-    sentence: str
-    context: str
-    start: int  # document offsets
-    end: int
+def asks_for_type(question: str) -> bool:
+    """True for a how-many or when question: the answer must hold a number or a date."""
+    return any(asks.search(question) for asks, _ in ANSWER_TYPES.values())
 
 
-def _candidates(passage: Passage) -> list[_Candidate]:
-    spans = sentence_spans(passage.text)
-    found = []
-    for i, (start, end) in enumerate(spans):
-        sentence = passage.text[start:end]
-        if len(sentence.split()) < MIN_WORDS:
-            continue
-        context_start = spans[i - 1][0] if i > 0 and "\n\n" not in passage.text[spans[i - 1][1] : start] else start
-        context = " ".join(passage.text[context_start:end].split())
-        found.append(_Candidate(passage, sentence, context, passage.char_start + start, passage.char_start + end))
-    return found
-
-
-def _unique(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Overlapping chunks repeat sentences: keep each (document, span) once."""
-    seen: set[tuple[str, int]] = set()
-    unique = []
-    for candidate in candidates:
-        key = (candidate.passage.doc_id, candidate.start)
-        if key not in seen:
-            seen.add(key)
-            unique.append(candidate)
-    return unique
+def type_bonus(question: str) -> Callable[[str], bool] | None:
+    """For `shortlist`: favour sentences of the asked-for kind, when a kind is asked for."""
+    return (lambda sentence: fits_answer_type(question, sentence)) if asks_for_type(question) else None
 
 
 def select_evidence(
@@ -84,12 +59,16 @@ def select_evidence(
     *,
     limit: int = MAX_EVIDENCE,
     floor: float | None = None,
+    budget: int = EVIDENCE_BUDGET,
 ) -> list[Evidence]:
     """The best sentences for `question`, numbered 1.. in order of score.
 
-    `floor` drops sentences whose score is below it (None keeps the best `limit`).
+    Of the top passages' sentences, the cross-encoder reads each passage's most promising one
+    and the `budget` most promising overall (windows.shortlist). `floor` drops sentences whose
+    score is below it (None keeps the best `limit`).
     """
-    candidates = _unique([c for p in passages[:PASSAGES_FOR_EVIDENCE] for c in _candidates(p)])
+    pool = unique(w for p in passages[:PASSAGES_FOR_EVIDENCE] for w in windows(p))
+    candidates = shortlist(question, pool, budget, bonus=type_bonus(question))
     if not candidates:
         return []
     scores = scorer.score(question, [c.context for c in candidates])

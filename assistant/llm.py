@@ -72,6 +72,12 @@ class LocalAnswerer:
     def rewrite(self, history: str, question: str) -> str:
         return "".join(self.chat(condense_messages(history, question), max_tokens=60))
 
+    def warm_up(self) -> None:
+        """Load the model and evaluate the fixed system prompt: llama.cpp keeps the longest
+        common prefix of the last prompt, so later questions only pay for their evidence."""
+        for _ in self.chat(answer_messages("warm up", []), max_tokens=1):
+            pass
+
 
 class OpenAIAnswerer:
     """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).

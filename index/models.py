@@ -273,12 +273,13 @@ def model_sha256(path: Path) -> str:
 # --- opening --------------------------------------------------------------------------------
 
 
-def open_session(onnx_path: Path) -> Any:
-    """An onnxruntime.InferenceSession on the CPU using every core; ModelError if unloadable."""
+def open_session(onnx_path: Path, threads: int | None = None) -> Any:
+    """An onnxruntime.InferenceSession on the CPU using `threads` (default: every core); ModelError
+    if unloadable."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count() or 1
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
     options.inter_op_num_threads = 1  # one graph at a time; parallelism is inside each matmul
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
@@ -330,10 +331,10 @@ class LoadedModel:
         return np.asarray(self.session.run(None, feeds)[0])
 
 
-def load(model: BundledModel, truncation: Truncation = "longest_first") -> LoadedModel:
+def load(model: BundledModel, truncation: Truncation = "longest_first", threads: int | None = None) -> LoadedModel:
     """Quick-verify, then open the session and tokenizer; raises ModelError."""
     verify(model, full=False)
-    session = open_session(model.onnx_path)
+    session = open_session(model.onnx_path, threads)
     tokenizer = load_tokenizer(model.tokenizer_path, model.max_tokens, truncation)
     names = tuple(i.name for i in session.get_inputs())
     return LoadedModel(model, session, tokenizer, names)

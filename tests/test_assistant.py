@@ -125,3 +125,15 @@ def test_stream_yields_text_then_the_final_answer(indexed: IndexSettings) -> Non
 def test_source_filter_limits_the_documents(indexed: IndexSettings) -> None:
     answer = make(indexed).ask("US troops", filters=["004_*"])
     assert answer.passages and {p.doc_id for p in answer.passages} == {"004_767f8968ac032546.txt"}
+
+
+def test_warm_up_loads_the_models_and_primes_the_answerer(indexed: IndexSettings) -> None:
+    class Priming(FakeAnswerer):
+        primed = 0
+
+        def warm_up(self) -> None:
+            self.primed += 1
+
+    fake = Priming(["unused"])
+    make(indexed, answerer=fake).warm_up()
+    assert fake.primed == 1 and fake.prompts == [], "primed once, nothing answered"

@@ -107,3 +107,39 @@ def test_lexical_score_is_the_share_of_query_words_found() -> None:
 
 def test_lexical_wordless_query_scores_zero() -> None:
     np.testing.assert_array_equal(LexicalScorer().score("?!", ["anything"]), [0.0])
+
+
+def test_scores_are_cached_per_query_and_text(cross_encoder: CrossEncoder) -> None:
+    first = cross_encoder.score(QUESTION, PASSAGES)
+    sessions = cross_encoder._loaded.get()[0]
+    calls = []
+    for session in sessions:
+        object.__setattr__(session, "session", _Counting(session.session, calls))
+    try:
+        again = cross_encoder.score(QUESTION, list(reversed(PASSAGES)) + [ANSWER])
+        assert calls == [], "nothing is recomputed"
+        fresh = cross_encoder.score("Where is Berlin?", [ANSWER])
+        assert len(calls) == 1 and fresh[0] != first[1]
+    finally:
+        for session in sessions:
+            object.__setattr__(session, "session", session.session.inner)
+    assert np.array_equal(again, np.append(first[::-1], first[1]))
+
+
+def test_parallel_sessions_score_exactly_like_one(cross_encoder: CrossEncoder) -> None:
+    single = CrossEncoder(cross_encoder.model, workers=1)
+    texts = [f"{p} Variant {n}." for n, p in enumerate(PASSAGES * 3)]
+    assert cross_encoder.workers >= 1
+    assert np.array_equal(
+        CrossEncoder(cross_encoder.model, workers=2).score(QUESTION, texts), single.score(QUESTION, texts)
+    )
+
+
+class _Counting:
+    def __init__(self, inner: object, calls: list[int]) -> None:
+        self.inner = inner
+        self.calls = calls
+
+    def run(self, *args: object) -> object:
+        self.calls.append(1)
+        return self.inner.run(*args)  # type: ignore[attr-defined]

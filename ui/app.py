@@ -113,11 +113,9 @@ class Assistants:
         return Assistant(self.settings, answerer=answerer, rewriter=getattr(answerer, "rewrite", None), **shared)
 
     def warm_up(self) -> None:
-        """Load the ONNX models now rather than on the first question."""
+        """Load the models now rather than on the first question."""
         try:
-            base = self.base()
-            base.embedder.embed_query("warm up")
-            base.scorer.score("warm up", ["the models are loaded"])
+            self.base().warm_up()
         except Exception as exc:  # noqa: BLE001 - warming up is optional; the first question will say what is wrong
             log.warning("warm-up failed: %s", exc)
 
