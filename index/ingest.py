@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index import snapshot
 from index.chunk import CHUNKER_VERSION, chunk_document
 from index.clean import CLEANER_VERSION, clean
 from index.embed import Embedder
@@ -286,19 +287,44 @@ def run_index(
     a callable that is given increments.
     """
     started = time.perf_counter()
-    store = store or ChunkStore.open(settings)
     with write_lock(settings):
+        wanted = fingerprint(settings, embedder)
+        if store is None and not (dry_run or rebuild):
+            unchanged = _unchanged_by_snapshot(root, settings, wanted, started)
+            if unchanged is not None:
+                return unchanged
+        store = store or ChunkStore.open(settings)
         if rebuild and not dry_run:
             store.drop()
-        wanted = fingerprint(settings, embedder)
         store.check_fingerprint(wanted, claim=not dry_run)
         plan = make_plan(root, settings, {} if rebuild else store.manifest())
         if dry_run:
             return _summary(plan, 0, store.count() if store.exists() else 0, started, dry_run=True)
+        snapshot.forget(settings)  # from here the store may change; a crash must not leave a stale one
         step = progress(plan.chunk_total()) if progress else (lambda n: None)
         embedded = _apply(store, embedder, plan, step)
         _refresh_lexical(store, wrote=bool(plan.writes or plan.removed))
         summary = _summary(plan, embedded, store.count(), started, dry_run=False)
+        snapshot.save(settings, wanted, store.manifest(), summary.chunks_total)
+    _save_last_run(settings, summary)
+    return summary
+
+
+def _unchanged_by_snapshot(
+    root: Path, settings: IndexSettings, wanted: dict[str, Any], started: float
+) -> IndexSummary | None:
+    """The summary of a run with nothing to do, decided from the local snapshot without opening
+    the store (index/snapshot.py); None when anything differs or there is no valid snapshot."""
+    known = snapshot.load(settings, wanted)
+    if known is None or any(r.pending for r in known.manifest.values()):
+        return None
+    plan = _Plan()
+    found, plan.skipped = scan(root)
+    hashed = _hash_all(found, settings, plan)
+    if {item.doc_id: digest for item, digest in hashed} != {d: r.content_hash for d, r in known.manifest.items()}:
+        return None
+    plan.unchanged = [item.doc_id for item, _ in hashed]
+    summary = _summary(plan, 0, known.chunks, started, dry_run=False)
     _save_last_run(settings, summary)
     return summary
 

@@ -9,16 +9,12 @@ from pathlib import Path
 
 from index.decode import SNIFF_BYTES, Parsed, _cause, _decoded, decode_text, looks_binary, title_from
 from index.errors import DocumentError
-from index.load_docx import _parse_docx
-from index.load_html import _parse_html
-from index.load_pdf import _parse_pdf, _pdf_paragraphs
 from index.types import Block, Location, RawDocument
 
 # What other modules and the tests import from here, some of it defined in the modules above.
 __all__ = [
     "SNIFF_BYTES",
     "SUPPORTED_SUFFIXES",
-    "_pdf_paragraphs",
     "decode_text",
     "load_file",
     "looks_binary",
@@ -200,6 +196,26 @@ def _markdown_title(lines: list[str], ranges: list[tuple[int, int, bool]]) -> st
             if title:
                 return title
     return ""
+
+
+# The HTML, PDF and Word parsers import bs4, pypdf and python-docx (~0.3 s together): only
+# when a file of their kind is read, not on every start of the command.
+def _parse_html(data: bytes) -> Parsed:
+    from index.load_html import _parse_html as parse
+
+    return parse(data)
+
+
+def _parse_pdf(data: bytes) -> Parsed:
+    from index.load_pdf import _parse_pdf as parse
+
+    return parse(data)
+
+
+def _parse_docx(data: bytes) -> Parsed:
+    from index.load_docx import _parse_docx as parse
+
+    return parse(data)
 
 
 _PARSERS: dict[str, Callable[[bytes], Parsed]] = {

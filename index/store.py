@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,11 @@ class DocRecord:
             kind=str(meta.get("kind", "")),
             chunks=int(meta.get("chunks", 0)),
         )
+
+
+def snapshot_path(settings: IndexSettings) -> Path:
+    """Where index/snapshot.py keeps its copy of the manifest; every write here deletes it."""
+    return settings.home / f"snapshot-{settings.collection}.json"
 
 
 def connect(settings: IndexSettings) -> Any:
@@ -140,8 +146,13 @@ class ChunkStore:
             self._docs = self._collection(self.name + MANIFEST_SUFFIX)
         return self._docs
 
+    def _will_write(self) -> None:
+        """Any write makes the local snapshot of the manifest stale (index/snapshot.py)."""
+        snapshot_path(self.settings).unlink(missing_ok=True)
+
     def drop(self) -> None:
         """Delete both collections (a rebuild); deleting the folder instead breaks open clients."""
+        self._will_write()
         for name in (self.name, self.name + MANIFEST_SUFFIX):
             with contextlib.suppress(Exception):  # absent already: nothing to drop
                 self.client.delete_collection(name)
@@ -179,6 +190,7 @@ class ChunkStore:
 
     def _set_metadata(self, **values: str) -> None:
         merged = {**self._metadata(), **values}
+        self._will_write()
         try:
             self.chunks.modify(metadata=merged)
         except Exception as exc:
@@ -193,6 +205,7 @@ class ChunkStore:
         return records
 
     def put_record(self, record: DocRecord) -> None:
+        self._will_write()
         self._call(
             self.docs.upsert,
             ids=[record.doc_id],
@@ -201,6 +214,7 @@ class ChunkStore:
         )
 
     def delete_record(self, doc_id: str) -> None:
+        self._will_write()
         self._call(self.docs.delete, ids=[doc_id])
 
     # -- chunks --------------------------------------------------------------
@@ -219,6 +233,7 @@ class ChunkStore:
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
         """Write chunks in batches within the client's maximum batch size."""
+        self._will_write()
         step = max(1, min(int(self.client.get_max_batch_size()), 1000))
         for start in range(0, len(ids), step):
             end = start + step
@@ -235,6 +250,7 @@ class ChunkStore:
         where: dict[str, Any] = {"doc_id": doc_id}
         if keep_hash is not None:
             where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
+        self._will_write()
         self._call(self.chunks.delete, where=where)
 
     def count(self) -> int:

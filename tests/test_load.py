@@ -378,7 +378,7 @@ def test_pdf_blocks_carry_page_numbers(tmp_path):
 
 def test_pdf_blank_lines_separate_paragraphs():
     # pypdf reports no blank lines for vertical gaps, so build the page text the way it would.
-    from index.load import _pdf_paragraphs
+    from index.load_pdf import _pdf_paragraphs
 
     assert _pdf_paragraphs("First para\nwraps here\n\nsecond one\n") == ["First para wraps here", "second one"]
 
