@@ -63,5 +63,10 @@ lint: install-dev
 	$(BIN)/ruff check assistant index ui tests bench
 	$(BIN)/mypy
 
+# Benchmarks of this machine: indexing, answer latency, a plain llama-index baseline, scale.
+# Writes bench/results/results.json and bench/results/benchmarks.md (see `assistant bench --help`).
+bench: install-dev install-local
+	$(BIN)/assistant bench --progress
+
 clean:
 	rm -rf .assistant .pytest_cache

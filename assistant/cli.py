@@ -150,6 +150,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval(args, settings)
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bench.run import cmd_bench as run_bench
+
+    return run_bench(args, settings)
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -204,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score answers against a question set; write a report")
     add_eval_arguments(evaluate)
     evaluate.set_defaults(handler=cmd_eval)
+
+    from assistant.bench.run import add_bench_arguments
+
+    bench = sub.add_parser("bench", help="measure indexing, answer latency, a baseline and scale; write a report")
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 
