@@ -21,6 +21,7 @@ from index.sentences import sentence_spans
 
 MIN_WORDS = 4  # shorter "sentences" (headings, "Source: BBC") are context, not evidence
 MAX_CONTEXT_WORDS = 60  # a window longer than this keeps its sentence and drops the context
+PREVIOUS_WORDS = 16  # of the sentence before: its tail holds the antecedent of "he", "it", "there"
 CONTEXT_WEIGHT = 0.5  # a query term found only in the preceding sentence counts half
 _TERM = re.compile(r"(?u)\b(?:\d+(?:\.\d+)?|\w\w+)\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -45,9 +46,11 @@ def windows(passage: Passage) -> list[Window]:
         if len(sentence.split()) < MIN_WORDS:
             continue
         same_paragraph = i > 0 and "\n\n" not in passage.text[spans[i - 1][1] : start]
-        context = " ".join(passage.text[spans[i - 1][0] if same_paragraph else start : end].split())
-        if len(context.split()) > MAX_CONTEXT_WORDS:
-            context = " ".join(sentence.split())
+        before = passage.text[spans[i - 1][0] : spans[i - 1][1]].split() if same_paragraph else []
+        words = sentence.split()
+        if len(before) > PREVIOUS_WORDS:
+            before = ["…", *before[-PREVIOUS_WORDS:]]
+        context = " ".join(words if len(words) + len(before) > MAX_CONTEXT_WORDS else before + words)
         found.append(Window(passage, sentence, context, passage.char_start + start, passage.char_start + end, i))
     return found
 

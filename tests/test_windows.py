@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.evidence import type_bonus
-from assistant.windows import MAX_CONTEXT_WORDS, prescore, shortlist, terms, unique, windows
+from assistant.windows import MAX_CONTEXT_WORDS, PREVIOUS_WORDS, prescore, shortlist, terms, unique, windows
 from tests.fakes import passage
 
 TEXT = (
@@ -25,10 +25,13 @@ def test_windows_keep_offsets_and_the_previous_sentence_of_the_same_paragraph() 
     assert TEXT[bridge.start - 100 : bridge.end - 100] == bridge.sentence
 
 
-def test_an_overlong_context_falls_back_to_the_sentence() -> None:
-    long_sentence = " ".join(["word"] * MAX_CONTEXT_WORDS) + "."
+def test_a_long_previous_sentence_is_cut_to_its_tail() -> None:
+    long_sentence = " ".join(f"w{n}" for n in range(MAX_CONTEXT_WORDS)) + "."
     found = windows(passage(f"{long_sentence} The answer is here today."))
-    assert found[-1].context == "The answer is here today."
+    tail = " ".join(f"w{n}" for n in range(MAX_CONTEXT_WORDS - PREVIOUS_WORDS, MAX_CONTEXT_WORDS))
+    assert found[-1].context == f"… {tail}. The answer is here today."
+    huge = "Words " + " ".join(["word"] * MAX_CONTEXT_WORDS) + " end."
+    assert windows(passage(f"A short opening sentence here. {huge}"))[-1].context == huge, "no room for context"
 
 
 def test_overlapping_chunks_repeat_a_window_once() -> None:
