@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,8 @@ class Handlers:
     def __init__(self, settings: Settings, assistants: Assistants) -> None:
         self.settings = settings
         self.assistants = assistants
+        # Exports are written here and removed with the app (Gradio serves its own copy).
+        self._exports = tempfile.TemporaryDirectory(prefix="assistant-export-")
 
     def respond(
         self, message: str, answerer: str, k: float, sources: list[str] | None, session: Session
@@ -270,8 +273,8 @@ class Handlers:
         if not session.turns:
             gr.Warning("Nothing to export yet: ask a question first.")
             return gr.update(value=None, visible=False)
-        folder = Path(tempfile.mkdtemp(prefix="assistant-export-"))
-        path = folder / "conversation.md"
+        path = Path(self._exports.name) / uuid.uuid4().hex[:12] / "conversation.md"
+        path.parent.mkdir()
         path.write_text(render.export_markdown([t for _, _, t in session.turns]), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
