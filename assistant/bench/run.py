@@ -302,7 +302,7 @@ def make_context(args: argparse.Namespace, settings: Settings, work_dir: Path) -
         raise ConfigError(f"--out {out} is a file; give a folder for results.json and benchmarks.md")
     verbose = args.progress or sys.stderr.isatty()
     return BenchContext(
-        settings=settings,
+        settings=_with_local_model(settings, args.answerers),
         corpus=corpus.resolve(),
         questions=questions.resolve(),
         work_dir=work_dir,
@@ -312,6 +312,16 @@ def make_context(args: argparse.Namespace, settings: Settings, work_dir: Path) -
         max_embed_chunks=args.max_embed,
         progress=(lambda line: print(line, file=sys.stderr, flush=True)) if verbose else (lambda _line: None),
     )
+
+
+def _with_local_model(settings: Settings, answerers: Sequence[str]) -> Settings:
+    """Pin the local GGUF to the user's copy: sections index into fresh homes under work_dir,
+    where the bundled model would otherwise be assembled again (1.1 GB) for each of them."""
+    if settings.local_model is not None or not {"local", "auto"} & set(answerers):
+        return settings
+    from assistant.local_model import bundled_available, local_model_path
+
+    return settings.with_(local_model=local_model_path(settings)) if bundled_available() else settings
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
