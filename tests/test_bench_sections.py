@@ -122,7 +122,7 @@ def check_indexing(r: dict[str, Any]) -> None:
     assert 0 < steps["one_changed"]["chunks_embedded"] < r["chunks"]
     assert steps["one_changed"]["documents"] == {"added": 0, "changed": 1, "removed": 0, "unchanged": 4}
     for step in steps.values():
-        assert 0 < step["run_s"] < step["wall_s"] < 120 and 50 < step["peak_rss_mb"] < 4000
+        assert 0 < step["run_s"] < step["wall_s"] < 120 and 20 < step["peak_rss_mb"] < 4000
     assert r["throughput"]["chunks_per_s"] > r["throughput"]["chunks_per_s_wall"] > 0
     parts = r["unchanged_breakdown"]
     assert 0 < parts["interpreter_s"] < parts["wall_s"] and parts["imports_s"] > 0 and parts["other_s"] >= 0

@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,23 +56,36 @@ class Measured:
     stderr: str
 
 
+# Linux records the memory high-water mark of the process that exec()s into a child's rusage, so a
+# child started straight from a big process (pytest with models loaded, a bench run after the
+# LLM) would report the parent's size. A tiny interpreter starts the command and reports its
+# child's own figure.
+_LAUNCH = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "sys.stderr.write('\\n" + "@@maxrss-kib %d\\n' % usage.ru_maxrss)\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+_MARK = "\n@@maxrss-kib "
+
+
 def measure(argv: list[str], env: dict[str, str], cwd: Path, timeout: float = STEP_TIMEOUT) -> Measured:
-    """Run `argv` to completion; its peak RSS comes from os.wait4 on that one child."""
+    """Run `argv` to completion; its own peak RSS, reported by a small launcher (see _LAUNCH)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
+        proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCH, *argv], env=env, cwd=cwd, stdout=out, stderr=err)
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         out.seek(0)
         err.seek(0)
         text, errors = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-    return Measured(seconds, round(usage.ru_maxrss / 1024, 1), proc.returncode, text, errors)  # KiB on Linux
+    errors, _, kib = errors.rpartition(_MARK) if _MARK in errors else (errors, "", "0")
+    return Measured(seconds, round(int(kib.split()[0] or 0) / 1024, 1), proc.returncode, text, errors)
 
 
 def launcher() -> list[str]:
