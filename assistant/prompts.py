@@ -10,13 +10,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.types import Evidence
+from assistant.windows import PREVIOUS_WORDS
 
-# Prompt length is time to first token (~100 prompt tokens/s for a 1.5B model on 2 cores):
+# Prompt length is time to first token (~43 prompt tokens/s for the 1.5B model here, docs/benchmarks.md):
 # the best 4 evidence sentences, each with at most the last 16 words of the sentence before it.
 MAX_PROMPT_EVIDENCE = 4
 # Sentences the cross-encoder reads as unrelated (logit below 0) only distract a small model.
 MIN_PROMPT_SCORE = 0.0
-CONTEXT_WORDS = 16
+CONTEXT_WORDS = PREVIOUS_WORDS  # the windows' own rule: evidence built elsewhere is cut the same way
 # The one sentence that means "the corpus does not hold the answer" (prompt, code and tests).
 NOT_FOUND = "The documents do not contain the answer to this question."
 
