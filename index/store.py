@@ -160,7 +160,11 @@ class ChunkStore:
 
     # -- fingerprint and generation -----------------------------------------
     def _metadata(self) -> dict[str, Any]:
-        return dict(self.chunks.metadata or {})
+        """The collection's metadata as stored now: a Collection object keeps the copy it was
+        opened with, which would hide another process's re-index from this one."""
+        self.chunks  # noqa: B018 - opens (or creates) the collection
+        fresh = self._call(self.client.get_collection, name=self.name, embedding_function=None)
+        return dict(fresh.metadata or {})
 
     def fingerprint(self) -> dict[str, Any] | None:
         raw = self._metadata().get("fingerprint")

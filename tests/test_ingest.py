@@ -12,7 +12,7 @@ from index.clean import clean
 from index.embed import HashingEmbedder
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import run_index
-from index.lexical import load_current
+from index.lexical import LexicalIndex, load_current
 from index.load import load_file
 from index.settings import IndexSettings
 from index.store import ChunkStore
@@ -136,6 +136,38 @@ def test_lexical_index_is_kept_in_step(corpus: Path, index_settings: IndexSettin
     sorted(corpus.iterdir())[-1].unlink()
     run_index(corpus, index_settings, hashing, store=store)
     assert set(load_current(store).ids) == set(snapshot(store))
+
+
+def test_lexical_index_is_read_from_disk_once_per_generation(
+    corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_index(corpus, index_settings, hashing)
+    store = ChunkStore.open(index_settings)
+    first = load_current(store)
+    reads: list[Path] = []
+    real_load = LexicalIndex.load.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        LexicalIndex, "load", classmethod(lambda cls, folder: reads.append(folder) or real_load(cls, folder))
+    )
+    assert load_current(store) is first and reads == []  # same generation: the loaded one
+    sorted(corpus.iterdir())[-1].unlink()
+    run_index(corpus, index_settings, hashing, store=store)  # a new generation
+    current = load_current(store)
+    assert current is not first and current.generation == store.generation()
+    assert set(current.ids) == set(snapshot(store))
+
+
+def test_a_reader_sees_a_re_index_made_through_another_store(
+    corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder
+) -> None:
+    run_index(corpus, index_settings, hashing)
+    reader = ChunkStore.open(index_settings)  # e.g. the chat window, open while `assistant index` runs
+    assert set(load_current(reader).ids) == set(snapshot(reader))
+    (corpus / "extra.txt").write_text("A new report on the Zorblat river crossing, opened on Tuesday.\n")
+    run_index(corpus, index_settings, hashing, store=ChunkStore.open(index_settings))
+    assert reader.generation() == ChunkStore.open(index_settings).generation()
+    hits = load_current(reader).search("Zorblat river crossing", 3)
+    assert hits and hits[0][0] in snapshot(reader)
 
 
 def test_a_second_writer_gets_a_clear_busy_error(
