@@ -7,6 +7,7 @@ import hashlib
 import math
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,12 +18,13 @@ from assistant.windows import MAX_CONTEXT_WORDS, shortlist, windows
 from index.embed import Embedder
 from index.errors import IndexMissingError
 from index.lexical import load_current
+from index.models import Lazy
 from index.store import ChunkStore
 from index.types import Location
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 CANDIDATES = 20  # per retriever, before fusion
-RERANK_POOL = 10  # fused candidates whose best window the cross-encoder reads (~12 ms each)
+RERANK_POOL = 8  # fused candidates whose best window the cross-encoder reads (~12 ms each on 2 cores)
 WINDOWS_PER_PASSAGE = 1  # sentence windows read per candidate (assistant/windows.py)
 HYBRID_WEIGHT = 2  # in the final order a passage's hybrid rank counts twice its cross-encoder rank
 
@@ -86,6 +88,8 @@ class Retriever:
         self.candidates = candidates
         self.rerank_pool = rerank_pool
         self.windows_per_passage = windows_per_passage
+        # BM25 runs beside the query embedding and the Chroma query (both release the GIL).
+        self._lexical_pool: Lazy[ThreadPoolExecutor] = Lazy(lambda: ThreadPoolExecutor(1, "bm25"))
 
     def search(self, query: str, k: int = 6, sources: Sources | None = None) -> list[Passage]:
         """The best `k` passages for `query`, best first; [] when the filter matches no document.
@@ -96,8 +100,9 @@ class Retriever:
         allowed = self._allowed(sources)
         if allowed == []:
             return []
+        lexical_job = self._lexical_pool.get().submit(self._lexical, query, allowed)
         dense = self._dense(query, allowed, available)
-        lexical = self._lexical(query, allowed)
+        lexical = lexical_job.result()
         fused = _deduplicate(_fuse(dense, lexical))
         return self._rerank(query, fused[: self.rerank_pool])[:k]
 
