@@ -31,9 +31,9 @@ DEFAULT_K = 6  # passages retrieved per question
 # logit. Calibrated with bench/calibrate.py on the sample question set (docs/choices.md).
 ABSTAIN_THRESHOLD = 2.0
 CLOSEST_SHOWN = 3  # passages listed when abstaining
-# An LLM's "not in the documents" is overruled (the extractive answer is shown instead) only
-# when some evidence sentence scores at least this: above every unanswerable question of the
-# sample set (max 7.1), so small models that refuse too readily still give the answer.
+# A reliable LLM's "not in the documents" is overruled (the extractive answer is shown instead)
+# only when some evidence sentence scores at least this: above every unanswerable question of
+# the sample set (max 7.1). Answerers with unreliable refusals: Assistant._refusal_stands.
 OVERRULE_REFUSAL = 7.5
 
 
@@ -137,19 +137,21 @@ class Assistant:
             yield piece
         raw = "".join(pieces).strip()
         timer.lap("generate", started)
-        refused = raw.startswith(NOT_FOUND[:30])
-        if refused and not _strong_enough(base.query, evidence, OVERRULE_REFUSAL):
-            yield _abstain(base, self.answerer.name, timer, note="the answerer found no answer in the evidence")
+        name, refused = self.answerer.name, raw.startswith(NOT_FOUND[:30])
+        if refused and self._refusal_stands(base.query, evidence):
+            yield _abstain(base, name, timer, note="the answerer found no answer in the evidence")
             return
-        checked = check(raw, evidence)
-        notes = list(checked.notes)
-        answerer = self.answerer.name
-        if refused:
-            notes.append(f"{self.answerer.name} found no answer, but the evidence is strong")
-        if checked.supported == 0:
+        checked, answerer = check(raw, evidence), name
+        notes = [] if refused else list(checked.notes)
+        if checked.supported == 0:  # a refusal has no supported sentence either
             checked = check("".join(self._fallback.generate(base.query, evidence)), evidence)
-            notes.append(f"{self.answerer.name} gave no supported sentence; showing the extractive answer")
-            answerer = f"{self.answerer.name}->extractive"
+            answerer = f"{name}->extractive"
+            why = (
+                "found no answer, but the evidence passed the abstention check"
+                if refused
+                else "gave no supported sentence"
+            )
+            notes.append(f"{name} {why}; showing the extractive answer")
         timer.timings["total"] = sum(timer.timings.values())
         yield replace(
             base,
@@ -159,6 +161,15 @@ class Assistant:
             timings=timer.timings,
             notes=tuple(notes),
         )
+
+    def _refusal_stands(self, query: str, evidence: list[Evidence]) -> bool:
+        """An LLM's "not in the documents" is kept, unless the evidence is very strong, for an
+        answerer whose refusals are reliable. The bundled 1.5B model's are not (right 3 times in
+        14 on the sample set, 1 in 3 on generated reports: docs/choices.md), so for it the
+        deterministic abstention check alone decides, and a refusal shows the extractive answer."""
+        if not getattr(self.answerer, "refusals_reliable", True):
+            return False
+        return not _strong_enough(query, evidence, OVERRULE_REFUSAL)
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first question (the chat window does this at

@@ -32,8 +32,11 @@ class LocalAnswerer:
 
     name = "local"
 
-    def __init__(self, model_path: str, *, threads: int | None = None) -> None:
+    def __init__(self, model_path: str, *, threads: int | None = None, refusals_reliable: bool = True) -> None:
         self.model_path = model_path
+        # The bundled 1.5B model refuses answerable questions more often than unanswerable ones
+        # (docs/choices.md), so make_answerer marks it unreliable; a user's own GGUF is trusted.
+        self.refusals_reliable = refusals_reliable
         self.threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
         self._llm: Any = None
         self._lock = threading.Lock()  # one generation at a time: the model is not re-entrant
@@ -87,6 +90,7 @@ class OpenAIAnswerer:
     """
 
     name = "openai"
+    refusals_reliable = True  # server models are usually larger; a small one can be judged with `assistant eval`
 
     def __init__(self, settings: Settings, *, retries: int = 2) -> None:
         from llama_index.llms.openai_like import OpenAILike
@@ -154,7 +158,7 @@ def _local(settings: Settings) -> Answerer:
             "the local answerer needs llama-cpp-python, which is not installed (or failed to build); "
             "run `make install-local`, or use ASSISTANT_ANSWERER=extractive"
         ) from exc
-    return LocalAnswerer(str(local_model_path(settings)))
+    return LocalAnswerer(str(local_model_path(settings)), refusals_reliable=settings.local_model is not None)
 
 
 def _openai(settings: Settings) -> Answerer:

@@ -88,6 +88,36 @@ def test_llm_not_found_is_an_abstention(indexed: IndexSettings) -> None:
     assert answer.abstained and answer.text.startswith(NOT_FOUND)
 
 
+def test_an_unreliable_llm_refusal_gives_way_to_the_extractive_answer(indexed: IndexSettings) -> None:
+    question = "How many US troops are deployed in Iraq?"
+    fake = FakeAnswerer([NOT_FOUND], refusals_reliable=False)
+    answer = make(indexed, answerer=fake).ask(question)
+    assert not answer.abstained and answer.answerer == "fake->extractive"
+    assert answer.text == make(indexed).ask(question).text and answer.citations
+    assert answer.notes == (
+        "fake found no answer, but the evidence passed the abstention check; showing the extractive answer",
+    )
+
+
+def test_an_unreliable_llm_cannot_answer_past_the_abstention_check(indexed: IndexSettings) -> None:
+    fake = FakeAnswerer(["Canberra [1]."], refusals_reliable=False)
+    answer = make(indexed, answerer=fake, abstain_threshold=2.0).ask("What is the capital of Australia?")
+    assert answer.abstained and fake.prompts == []
+
+
+def test_only_the_bundled_local_model_has_unreliable_refusals(tmp_path: Path) -> None:
+    from assistant.llm import make_answerer
+    from tests.llm_fixtures import MODEL_CACHE, local_gguf
+
+    local_gguf()  # skips when llama-cpp-python is missing; assembles the bundled model once
+    bundled = Settings(index=IndexSettings(home=MODEL_CACHE))
+    assert not make_answerer("local", bundled).refusals_reliable
+    own = tmp_path / "own.gguf"
+    own.write_bytes(b"GGUF")  # not loaded: the answerer opens its model on first use
+    assert make_answerer("local", bundled.with_(local_model=own)).refusals_reliable
+    assert make_answerer("extractive", bundled).refusals_reliable
+
+
 def test_hostile_document_text_is_escaped_in_the_prompt(corpus: Path, index_settings: IndexSettings) -> None:
     write(
         corpus / "hostile.txt",

@@ -146,9 +146,12 @@ def test_lexical_index_is_read_from_disk_once_per_generation(
     first = load_current(store)
     reads: list[Path] = []
     real_load = LexicalIndex.load.__func__  # type: ignore[attr-defined]
-    monkeypatch.setattr(
-        LexicalIndex, "load", classmethod(lambda cls, folder: reads.append(folder) or real_load(cls, folder))
-    )
+
+    def counted_load(cls: type[LexicalIndex], folder: Path) -> LexicalIndex | None:
+        reads.append(folder)
+        return real_load(cls, folder)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(LexicalIndex, "load", classmethod(counted_load))
     assert load_current(store) is first and reads == []  # same generation: the loaded one
     sorted(corpus.iterdir())[-1].unlink()
     run_index(corpus, index_settings, hashing, store=store)  # a new generation

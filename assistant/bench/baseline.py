@@ -304,6 +304,7 @@ class CountingAnswerer:
     def __init__(self, inner: Answerer) -> None:
         self.inner = inner
         self.name = inner.name
+        self.refusals_reliable = inner.refusals_reliable
         self.tokens: list[int] = []
 
     def generate(self, question: str, evidence: Sequence[Evidence]) -> Any:
