@@ -74,7 +74,8 @@ def _trimmed(item: Evidence) -> str:
     before = item.context[: max(0, len(item.context) - len(sentence))].split()
     if len(before) <= CONTEXT_WORDS:
         return item.context
-    return "… " + " ".join(before[-CONTEXT_WORDS:] + [sentence])
+    kept = before[len(before) - CONTEXT_WORDS :]  # not before[-n:]: n = 0 must keep none
+    return " ".join(["…", *kept, sentence]) if kept else sentence
 
 
 def answer_messages(question: str, evidence: Sequence[Evidence]) -> list[dict[str, str]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from assistant import prompts
 from assistant.prompts import CONTEXT_WORDS, MAX_PROMPT_EVIDENCE, SYSTEM, answer_messages, prompt_evidence
 from tests.fakes import evidence
 
@@ -29,6 +32,13 @@ def test_a_long_previous_sentence_is_cut_to_its_tail() -> None:
     assert len(line.split()) == 2 + CONTEXT_WORDS + 5
     short = replace(item, context="The bridge reopened. It cost 4 million dollars.")
     assert "[1] The bridge reopened. It cost 4 million dollars." in answer_messages("How much?", [short])[1]["content"]
+
+
+def test_a_zero_word_context_shows_the_sentence_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prompts, "CONTEXT_WORDS", 0)
+    item = evidence("It cost 4 million dollars.")[0]
+    item = replace(item, context="The bridge over the river reopened. It cost 4 million dollars.")
+    assert "\n[1] It cost 4 million dollars.\n" in answer_messages("How much?", [item])[1]["content"]
 
 
 def test_the_system_prompt_is_fixed_so_its_cache_is_reused() -> None:
