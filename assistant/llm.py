@@ -35,7 +35,8 @@ class LocalAnswerer:
     def __init__(self, model_path: str, *, threads: int | None = None, refusals_reliable: bool = True) -> None:
         self.model_path = model_path
         # The bundled 1.5B model refuses answerable questions more often than unanswerable ones
-        # (docs/choices.md), so make_answerer marks it unreliable; a user's own GGUF is trusted.
+        # (docs/choices.md), so make_answerer marks it unreliable, also when ASSISTANT_LOCAL_MODEL
+        # names a copy of it; any other GGUF is trusted.
         self.refusals_reliable = refusals_reliable
         self.threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
         self._llm: Any = None
@@ -149,7 +150,7 @@ _warned_local = False
 
 
 def _local(settings: Settings) -> Answerer:
-    from assistant.local_model import local_model_path
+    from assistant.local_model import is_bundled, local_model_path
 
     try:
         import llama_cpp  # noqa: F401
@@ -158,7 +159,8 @@ def _local(settings: Settings) -> Answerer:
             "the local answerer needs llama-cpp-python, which is not installed (or failed to build); "
             "run `make install-local`, or use ASSISTANT_ANSWERER=extractive"
         ) from exc
-    return LocalAnswerer(str(local_model_path(settings)), refusals_reliable=settings.local_model is not None)
+    path = local_model_path(settings)
+    return LocalAnswerer(str(path), refusals_reliable=not is_bundled(path))
 
 
 def _openai(settings: Settings) -> Answerer:

@@ -70,6 +70,14 @@ def local_model_path(settings: Settings) -> Path:
     return target
 
 
+def is_bundled(path: Path) -> bool:
+    """Whether `path` is the bundled model, under whatever name (its exact size identifies it)."""
+    try:
+        return path.stat().st_size == GGUF_BYTES
+    except OSError:
+        return False
+
+
 def bundled_available() -> bool:
     try:
         part_paths()

@@ -115,6 +115,7 @@ def test_only_the_bundled_local_model_has_unreliable_refusals(tmp_path: Path) ->
     own = tmp_path / "own.gguf"
     own.write_bytes(b"GGUF")  # not loaded: the answerer opens its model on first use
     assert make_answerer("local", bundled.with_(local_model=own)).refusals_reliable
+    assert not make_answerer("local", bundled.with_(local_model=local_gguf())).refusals_reliable, "named, still ours"
     assert make_answerer("extractive", bundled).refusals_reliable
 
 
