@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -174,22 +175,13 @@ class _LazyParser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
 
-def _ui_arguments(parser: argparse.ArgumentParser) -> None:
-    from ui.app import add_ui_arguments
+def _options_from(module: str, adder: str) -> Callable[[argparse.ArgumentParser], None]:
+    """A filler for _LazyParser: `module.adder(parser)`, imported when first called."""
 
-    add_ui_arguments(parser)
+    def fill(parser: argparse.ArgumentParser) -> None:
+        getattr(importlib.import_module(module), adder)(parser)
 
-
-def _eval_arguments(parser: argparse.ArgumentParser) -> None:
-    from assistant.evaluate import add_eval_arguments
-
-    add_eval_arguments(parser)
-
-
-def _bench_arguments(parser: argparse.ArgumentParser) -> None:
-    from assistant.bench.run import add_bench_arguments
-
-    add_bench_arguments(parser)
+    return fill
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,18 +226,18 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--source", action="append", metavar="GLOB", help="only documents matching (repeatable)")
         command.set_defaults(handler=cmd_ask if name == "ask" else cmd_chat)
 
-    for name, helptext, adder, handler in (
-        ("ui", "the chat window in your browser (http://127.0.0.1:7860)", _ui_arguments, cmd_ui),
-        ("eval", "score answers against a question set; write a report", _eval_arguments, cmd_eval),
+    for name, helptext, module, handler in (
+        ("ui", "the chat window in your browser (http://127.0.0.1:7860)", "ui.app", cmd_ui),
+        ("eval", "score answers against a question set; write a report", "assistant.evaluate", cmd_eval),
         (
             "bench",
             "measure indexing, answer latency, a baseline and scale; write a report",
-            _bench_arguments,
+            "assistant.bench.run",
             cmd_bench,
         ),
     ):
         command = sub.add_parser(name, help=helptext)
-        command.fill_with(adder)
+        command.fill_with(_options_from(module, f"add_{name}_arguments"))
         command.set_defaults(handler=handler)
     return parser
 
