@@ -1,5 +1,11 @@
 """One indexing run: scan -> diff against the manifest -> load/clean/chunk -> embed -> store.
 
+Two ways in. `run_index(root)` mirrors a folder: new and changed files are written, files gone
+from it are removed. `add_files` (the chat window's uploads) only adds or replaces the files it
+is given and removes nothing. Uploaded files are kept under ASSISTANT_HOME/uploads/<collection>
+with ids `uploads/...` and origin "upload": a folder run indexes them too (so `--rebuild` keeps
+them) and never removes an upload, also one added from another machine sharing a Chroma server.
+
 Crash safety: every document change is bracketed in the manifest. Before writing,
 its record gets `pending=<new hash>`; chunks are upserted under ids derived from
 (doc id, content hash, position); stale chunks are deleted; then the record is
@@ -13,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +39,8 @@ from index.types import Chunk, CleanDocument, IndexSummary, Skipped
 
 EMBED_TEXT_VERSION = "title+text/1"  # what is embedded for a chunk; see embed_text()
 REMOVED = "<removed>"
+UPLOAD = "upload"  # DocRecord.origin of an uploaded file
+UPLOADS = "uploads"  # doc id prefix of uploads, and their folder under ASSISTANT_HOME
 EMBED_BATCH = 32  # chunks per embedding call; also the progress bar's step
 TITLE_CHARS = 120
 
@@ -68,6 +76,7 @@ class _Plan:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    uploads: set[str] = field(default_factory=set)  # doc ids written with origin "upload"
 
     @property
     def writes(self) -> list[tuple[CleanDocument, list[Chunk]]]:
@@ -131,12 +140,43 @@ def _hash_all(found: list[Found], settings: IndexSettings, plan: _Plan) -> list[
     return hashed
 
 
-def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord]) -> _Plan:
-    """Diff the folder against the manifest; load and chunk only what changed."""
-    plan = _Plan()
+def uploads_folder(settings: IndexSettings) -> Path:
+    """Where uploaded files are kept: one folder per collection under ASSISTANT_HOME."""
+    return settings.home / UPLOADS / settings.collection
+
+
+def scan_uploads(settings: IndexSettings) -> tuple[list[Found], list[Skipped]]:
+    """The uploaded files kept on this machine, with their `uploads/...` ids."""
+    folder = uploads_folder(settings)
+    if not folder.is_dir():
+        return [], []
+    found, skipped = scan(folder)
+    return (
+        [replace(f, doc_id=f"{UPLOADS}/{f.doc_id}") for f in found],
+        [Skipped(f"{UPLOADS}/{s.path}", s.reason) for s in skipped],
+    )
+
+
+def _scan_all(root: Path, settings: IndexSettings, plan: _Plan, manifest: dict[str, DocRecord]) -> list[Found]:
+    """The folder's files and the local uploads; a folder file whose id is an upload's is skipped."""
     found, plan.skipped = scan(root)
+    uploads, skipped = scan_uploads(settings)
+    plan.skipped += skipped
+    plan.uploads = {f.doc_id for f in uploads} | {d for d, r in manifest.items() if r.origin == UPLOAD}
+    mine = []
+    for item in found:
+        if item.doc_id in plan.uploads:
+            plan.skipped.append(Skipped(item.doc_id, "an uploaded document has the same id; rename the file"))
+        else:
+            mine.append(item)
+    return mine + uploads
+
+
+def _plan_files(found: Sequence[Found], settings: IndexSettings, manifest: dict[str, DocRecord], plan: _Plan) -> set[str]:
+    """Sort `found` into unchanged, new and changed (loading and chunking only those); returns
+    the ids that stay in the index."""
     keep: set[str] = set()
-    for item, digest in _hash_all(found, settings, plan):
+    for item, digest in _hash_all(list(found), settings, plan):
         record = manifest.get(item.doc_id)
         if record and record.content_hash == digest and not record.pending:
             plan.unchanged.append(item.doc_id)
@@ -150,7 +190,15 @@ def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord
         plan.warnings.extend(f"{item.doc_id}: {w}" for w in doc.warnings)
         (plan.changed if record else plan.new).append((doc, chunks))
         keep.add(item.doc_id)
-    plan.removed = [r for doc_id, r in sorted(manifest.items()) if doc_id not in keep]
+    return keep
+
+
+def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord]) -> _Plan:
+    """Diff the folder (and the local uploads) against the manifest; load and chunk only what
+    changed. Documents gone from the folder are removed; uploads never are."""
+    plan = _Plan()
+    keep = _plan_files(_scan_all(root, settings, plan, manifest), settings, manifest, plan)
+    plan.removed = [r for doc_id, r in sorted(manifest.items()) if doc_id not in keep and r.origin != UPLOAD]
     return plan
 
 
@@ -201,9 +249,11 @@ def _write_doc(
     chunks: list[Chunk],
     old: DocRecord | None,
     progress: Progress,
+    origin: str = "",
 ) -> int:
     """Bracketed write of one document; returns how many chunks were embedded."""
-    store.put_record(DocRecord(doc.doc_id, old.content_hash if old else "", doc.content_hash, doc.title, doc.kind))
+    previous = old.content_hash if old else ""
+    store.put_record(DocRecord(doc.doc_id, previous, doc.content_hash, doc.title, doc.kind, origin=origin))
     present = store.existing_ids([c.chunk_id for c in chunks])
     todo = [c for c in chunks if c.chunk_id not in present]
     progress(len(chunks) - len(todo))
@@ -214,12 +264,12 @@ def _write_doc(
         store.upsert([c.chunk_id for c in batch], vectors, [c.text for c in batch], metas)
         progress(len(batch))
     store.delete_chunks(doc.doc_id, keep_hash=doc.content_hash)
-    store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
+    store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks), origin))
     return len(todo)
 
 
 def _remove_doc(store: ChunkStore, record: DocRecord) -> None:
-    store.put_record(DocRecord(record.doc_id, record.content_hash, REMOVED, record.title, record.kind, record.chunks))
+    store.put_record(replace(record, pending=REMOVED))
     store.delete_chunks(record.doc_id)
     store.delete_record(record.doc_id)
 
@@ -310,6 +360,36 @@ def run_index(
     return summary
 
 
+def add_files(
+    files: Sequence[Found],
+    settings: IndexSettings,
+    embedder: Embedder,
+    *,
+    store: ChunkStore | None = None,
+    origin: str = UPLOAD,
+    progress: Callable[[int], Any] | None = None,
+) -> IndexSummary:
+    """Add (or replace) exactly these files; nothing else in the index is touched or removed.
+
+    Same crash safety, lock and errors as `run_index`; a file that cannot be read is in
+    `summary.skipped` with its reason.
+    """
+    started = time.perf_counter()
+    with write_lock(settings):
+        store = store or ChunkStore.open(settings)
+        wanted = fingerprint(settings, embedder)
+        store.check_fingerprint(wanted, claim=True)
+        plan = _Plan(uploads={f.doc_id for f in files} if origin == UPLOAD else set())
+        _plan_files(files, settings, store.manifest(), plan)
+        snapshot.forget(settings)
+        step = progress(plan.chunk_total()) if progress else (lambda n: None)
+        embedded = _apply(store, embedder, plan, step)
+        _refresh_lexical(store, wrote=bool(plan.writes))
+        summary = _summary(plan, embedded, store.count(), started, dry_run=False)
+        snapshot.save(settings, wanted, store.manifest(), summary.chunks_total)
+    return summary
+
+
 def _unchanged_by_snapshot(
     root: Path, settings: IndexSettings, wanted: dict[str, Any], started: float
 ) -> IndexSummary | None:
@@ -319,8 +399,7 @@ def _unchanged_by_snapshot(
     if known is None or any(r.pending for r in known.manifest.values()):
         return None
     plan = _Plan()
-    found, plan.skipped = scan(root)
-    hashed = _hash_all(found, settings, plan)
+    hashed = _hash_all(_scan_all(root, settings, plan, known.manifest), settings, plan)
     if {item.doc_id: digest for item, digest in hashed} != {d: r.content_hash for d, r in known.manifest.items()}:
         return None
     plan.unchanged = [item.doc_id for item, _ in hashed]
@@ -333,7 +412,8 @@ def _apply(store: ChunkStore, embedder: Embedder, plan: _Plan, step: Progress) -
     manifest = store.manifest()
     embedded = 0
     for doc, chunks in plan.writes:  # writes first: a renamed file's old copy goes after
-        embedded += _write_doc(store, embedder, doc, chunks, manifest.get(doc.doc_id), step)
+        origin = UPLOAD if doc.doc_id in plan.uploads else ""
+        embedded += _write_doc(store, embedder, doc, chunks, manifest.get(doc.doc_id), step, origin)
     for record in plan.removed:
         _remove_doc(store, record)
     return embedded

@@ -36,6 +36,9 @@ class DocRecord:
     title: str = ""
     kind: str = ""
     chunks: int = 0
+    # "" = a file of the indexed folder (a folder run removes it when the file goes);
+    # "upload" = added from the chat window: folder runs never remove it (index/ingest.py).
+    origin: str = ""
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -45,6 +48,7 @@ class DocRecord:
             "title": self.title,
             "kind": self.kind,
             "chunks": self.chunks,
+            "origin": self.origin,
         }
 
     @classmethod
@@ -56,6 +60,7 @@ class DocRecord:
             title=str(meta.get("title", "")),
             kind=str(meta.get("kind", "")),
             chunks=int(meta.get("chunks", 0)),
+            origin=str(meta.get("origin", "")),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from assistant.settings import Settings
+from index.ingest import uploads_folder
 from tests.cli_helpers import free_port
 from tests.conftest import SAMPLE_CORPUS
 
@@ -140,19 +142,21 @@ def test_uploads_are_checked_indexed_and_searchable(served: dict[str, Any], tmp_
     report, status, sources, _ = session.predict(
         [gradio_client.handle_file(str(p)) for p in (good, program, binary)], api_name="/upload"
     )
-    assert "accepted** zorblat.txt: indexed as uploads/zorblat.txt" in report
+    doc_id = re.search(r"accepted\*\* zorblat.txt: indexed as (uploads/\w+/zorblat\.txt)", report).group(1)  # type: ignore[union-attr]
     assert "rejected** tool.exe: unsupported file type .exe" in report
     assert "rejected** noise.txt: not text: binary content" in report
-    assert (served["corpus"] / "uploads" / "zorblat.txt").is_file()
-    assert not (served["corpus"] / "uploads" / "noise.txt").exists()
+    kept = uploads_folder(served["settings"].index)
+    assert (kept / doc_id.removeprefix("uploads/")).is_file()
+    assert not list(kept.glob("*/noise.txt"))
+    assert not (served["corpus"] / "uploads").exists()  # the indexed folder is not written to
     assert "**Documents:** 6" in status
-    assert ["uploads/zorblat.txt", "uploads/zorblat.txt"] in sources["choices"]  # the filter can pick it
+    assert [doc_id, doc_id] in sources["choices"]  # the filter can pick it
 
     _, answer = ask(session, "What colour was the Zorblat lighthouse painted?")
-    assert answer["citations"] and answer["citations"][0]["doc_id"] == "uploads/zorblat.txt"
+    assert answer["citations"] and answer["citations"][0]["doc_id"] == doc_id
     assert "teal" in answer["text"]
     _, only = ask(session, "What colour was the lighthouse painted?", sources=["0*.txt"])
-    assert all(c["doc_id"] != "uploads/zorblat.txt" for c in only["citations"])
+    assert all(c["doc_id"] != doc_id for c in only["citations"])
 
     again, *_ = session.predict([gradio_client.handle_file(str(good))], api_name="/upload")
     assert "skipped** zorblat.txt: already uploaded" in again
@@ -231,7 +235,8 @@ def test_answering_keeps_working_while_an_upload_is_indexed(served: dict[str, An
     uploader, asker = client(served), client(served)
     upload = uploader.submit([gradio_client.handle_file(str(big))], api_name="/upload")
     deadline = time.monotonic() + 60
-    while served["corpus"].joinpath("uploads", "ledger.txt").exists() is False and time.monotonic() < deadline:
+    kept = uploads_folder(served["settings"].index)
+    while not list(kept.glob("*/ledger.txt")) and time.monotonic() < deadline:
         time.sleep(0.1)  # stored, so the index run has started
     _, answer = ask(asker, "How many US troops are deployed in Iraq and Syria?")
     assert answer["citations"] and not upload.done()  # answered while the upload was still indexing

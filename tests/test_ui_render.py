@@ -16,7 +16,7 @@ from index.errors import ConfigError
 from index.types import Location
 from ui import render
 from ui.feedback import append_feedback, feedback_record
-from ui.uploads import check_file, safe_name, store_uploads
+from ui.uploads import check_file, safe_name, session_folder_name, store_uploads
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 PASSAGE = "First sentence here.\n\nThe troops number 2,500 in Iraq. " + SCRIPT + "\nLast line."
@@ -196,15 +196,24 @@ def test_upload_checks_say_why(tmp_path: Path) -> None:
     assert "not a PDF" in str(check_file(file("fake.pdf", b"hello"), "fake.pdf", 1000))
 
 
-def test_stored_uploads_stay_inside_the_uploads_folder(tmp_path: Path) -> None:
+def test_stored_uploads_stay_inside_the_session_folder(tmp_path: Path) -> None:
     source = tmp_path / "src.txt"
     source.write_text("Some text.", encoding="utf-8")
-    corpus = tmp_path / "corpus"
-    outcomes, stored = store_uploads([(source, "../../outside.txt")], corpus, 1000)
-    assert outcomes == [] and stored == {"uploads/outside.txt": "../../outside.txt"}
-    assert (corpus / "uploads" / "outside.txt").read_text(encoding="utf-8") == "Some text."
-    again, _ = store_uploads([(source, "outside.txt")], corpus, 1000)
+    folder = tmp_path / "uploads"
+    outcomes, stored = store_uploads([(source, "../../outside.txt")], folder, "s1", 1000)
+    assert outcomes == [] and list(stored) == ["../../outside.txt"]
+    assert stored["../../outside.txt"].doc_id == "uploads/s1/outside.txt"
+    assert (folder / "s1" / "outside.txt").read_text(encoding="utf-8") == "Some text."
+    again, _ = store_uploads([(source, "outside.txt")], folder, "s1", 1000)
     assert again[0].status == "skipped" and "unchanged" in again[0].reason
+    other, elsewhere = store_uploads([(source, "outside.txt")], folder, "s2", 1000)
+    assert other == [] and elsewhere["outside.txt"].doc_id == "uploads/s2/outside.txt"  # another session's copy
+
+
+def test_session_ids_become_plain_folder_names() -> None:
+    assert session_folder_name("../../etc") == "etc"
+    assert session_folder_name("") == "anonymous"
+    assert session_folder_name("a1b2c3d4") == "a1b2c3d4"
 
 
 def test_ui_settings_default_to_loopback_without_login() -> None:

@@ -1,8 +1,9 @@
-"""Uploaded files: checked (type, size, content), stored under CORPUS/uploads/, then indexed.
+"""Uploaded files: checked (type, size, content), kept under ASSISTANT_HOME/uploads/, then added.
 
-They are stored inside the corpus folder so that a later `assistant index CORPUS` keeps them
-(an index run deletes every document missing from its folder). Indexing runs the ordinary
-incremental `run_index` on the whole corpus folder, one run at a time in this process (and
+Each chat session uploads into its own folder (`uploads/<session>/<name>`), so two sessions'
+`notes.txt` are two documents, and a session's second `notes.txt` replaces its first. Adding
+never removes anything: `index.ingest.add_files` writes only these files, whatever folder was
+indexed and whoever else shares the store. One upload indexes at a time in this process (and
 the index's file lock keeps out other processes).
 """
 
@@ -13,19 +14,19 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from index.embed import Embedder
 from index.errors import AssistantError
-from index.ingest import run_index
+from index.ingest import UPLOADS, add_files, uploads_folder
 from index.load import SNIFF_BYTES, SUPPORTED_SUFFIXES, looks_binary
+from index.scan import Found
 from index.settings import IndexSettings
 from index.store import ChunkStore
 from index.types import IndexSummary
 
-UPLOADS = "uploads"  # subfolder of the corpus
 MAX_NAME_CHARS = 100  # stored file names are cut to this (suffix kept)
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
 MAGIC = {".pdf": (b"%PDF-", "a PDF"), ".docx": (b"PK\x03\x04", "a Word (.docx) file")}
@@ -53,7 +54,6 @@ class UploadReport:
     files: tuple[FileOutcome, ...]
     summary: IndexSummary | None = None
     error: str = ""
-    others: tuple[FileOutcome, ...] = field(default=())  # other corpus files the run skipped
 
     @property
     def accepted(self) -> list[str]:
@@ -61,7 +61,7 @@ class UploadReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "files": [f.to_dict() for f in self.files + self.others],
+            "files": [f.to_dict() for f in self.files],
             "error": self.error,
             "summary": self.summary.to_dict() if self.summary else None,
         }
@@ -117,12 +117,12 @@ def _store(source: Path, target: Path) -> bool:
 
 
 def store_uploads(
-    files: Sequence[tuple[Path, str]], corpus: Path, max_bytes: int
-) -> tuple[list[FileOutcome], dict[str, str]]:
-    """Check and store (path, original name) pairs; returns the outcomes of the files that
-    failed or were unchanged, and {doc id: stored name} for the ones written."""
+    files: Sequence[tuple[Path, str]], folder: Path, session: str, max_bytes: int
+) -> tuple[list[FileOutcome], dict[str, Found]]:
+    """Check and store (path, original name) pairs in `folder`/`session`; returns the outcomes
+    of the files that failed or were unchanged, and {original name: stored file} for the others."""
     outcomes: list[FileOutcome] = []
-    stored: dict[str, str] = {}
+    stored: dict[str, Found] = {}
     seen: set[str] = set()
     for path, original in files:
         name = safe_name(original)
@@ -130,59 +130,68 @@ def store_uploads(
         if reason is None and name in seen:
             reason = f"another file in this upload is also called {name}"
         seen.add(name)
+        doc_id = f"{UPLOADS}/{session}/{name}"
+        target = folder / session / name
         if reason:
             outcomes.append(FileOutcome(original, "rejected", reason))
-        elif not _store(path, corpus / UPLOADS / name):
-            outcomes.append(FileOutcome(original, "skipped", f"already uploaded as {UPLOADS}/{name}, unchanged"))
+        elif not _store(path, target):
+            outcomes.append(FileOutcome(original, "skipped", f"already uploaded as {doc_id}, unchanged"))
         else:
-            stored[f"{UPLOADS}/{name}"] = original
+            stored[original] = Found(target, doc_id, target.stat().st_size)
     return outcomes, stored
+
+
+def session_folder_name(session: str) -> str:
+    """A session id as a folder name (letters, digits, '-', '_'); never empty."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "", session)[:32] or "anonymous"
 
 
 def add_documents(
     files: Sequence[tuple[Path, str]],
-    corpus: Path,
+    session: str,
     settings: IndexSettings,
     embedder: Embedder,
     *,
     store: ChunkStore | None = None,
     progress: Callable[[int], Callable[[int], Any]] | None = None,
 ) -> UploadReport:
-    """Check, store and index uploaded files; never raises for a bad file or a failed run.
+    """Check, keep and index uploaded files for chat session `session`; never raises for a bad
+    file or a failed run, and never removes another document from the index.
 
     `files` are (temporary path, name the user gave it). Uploads are serialised: a second
     call waits for the first one's index run.
     """
     max_bytes = int(settings.max_file_mb * 2**20)
     with _INDEX_LOCK:
-        outcomes, stored = store_uploads(files, corpus, max_bytes)
+        folder = uploads_folder(settings)
+        outcomes, stored = store_uploads(files, folder, session_folder_name(session), max_bytes)
         if not stored:
             return UploadReport(tuple(outcomes))
         try:
-            summary = run_index(corpus, settings, embedder, store=store, progress=progress)
+            summary = add_files(list(stored.values()), settings, embedder, store=store, progress=progress)
         except AssistantError as exc:
-            _remove(corpus, stored)
-            failed = [FileOutcome(name, "rejected", f"not indexed: {exc}") for name in stored.values()]
+            _remove(stored)
+            failed = [FileOutcome(name, "rejected", f"not indexed: {exc}") for name in stored]
             return UploadReport(tuple(outcomes + failed), error=str(exc))
-        return _report(corpus, outcomes, stored, summary)
+        return _report(outcomes, stored, summary)
 
 
-def _report(corpus: Path, outcomes: list[FileOutcome], stored: dict[str, str], summary: IndexSummary) -> UploadReport:
+def _report(outcomes: list[FileOutcome], stored: dict[str, Found], summary: IndexSummary) -> UploadReport:
     skipped = {s.path: s.reason for s in summary.skipped}
     written = set(summary.added) | set(summary.changed)
-    for doc_id, original in stored.items():
+    for original, found in stored.items():
+        doc_id = found.doc_id
         if doc_id in skipped:
-            _remove(corpus, {doc_id: original})  # it would only be skipped again by every run
+            _remove({original: found})  # it would only be skipped again by every run
             outcomes.append(FileOutcome(original, "rejected", skipped[doc_id]))
         elif doc_id in written:
             verb = "replaced and re-indexed" if doc_id in summary.changed else "indexed"
             outcomes.append(FileOutcome(original, "accepted", f"{verb} as {doc_id}; searchable now"))
         else:
             outcomes.append(FileOutcome(original, "skipped", f"{doc_id} is already indexed with the same content"))
-    others = tuple(FileOutcome(path, "skipped", reason) for path, reason in skipped.items() if path not in stored)
-    return UploadReport(tuple(outcomes), summary=summary, others=others)
+    return UploadReport(tuple(outcomes), summary=summary)
 
 
-def _remove(corpus: Path, stored: dict[str, str]) -> None:
-    for doc_id in stored:
-        (corpus / doc_id).unlink(missing_ok=True)
+def _remove(stored: dict[str, Found]) -> None:
+    for found in stored.values():
+        found.path.unlink(missing_ok=True)
