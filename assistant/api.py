@@ -19,7 +19,7 @@ from assistant.errors import QuestionError
 from assistant.evidence import fits_answer_type, select_evidence
 from assistant.prompts import NOT_FOUND
 from assistant.rerank import Scorer
-from assistant.retrieve import Retriever, Sources
+from assistant.retrieve import RERANK_POOL, Retriever, Sources
 from assistant.settings import Settings
 from assistant.types import Answer, Evidence, Passage
 from index.embed import Embedder
@@ -27,6 +27,7 @@ from index.store import ChunkStore
 
 MAX_QUESTION_CHARS = 2000  # ~400 words; longer input is a document, not a question
 DEFAULT_K = 6  # passages retrieved per question
+MAX_K = RERANK_POOL  # the retriever reranks this many candidates and returns at most these
 # Abstain unless an evidence sentence of the asked-for kind scores at least this cross-encoder
 # logit. Calibrated with bench/calibrate.py on the sample question set (docs/choices.md).
 ABSTAIN_THRESHOLD = 2.0
@@ -59,6 +60,7 @@ class Assistant:
         scorer: Scorer | None = None,
         answerer: Answerer | None = None,
         rewriter: Rewriter | None = None,
+        fallback: Answerer | None = None,
         abstain_threshold: float = ABSTAIN_THRESHOLD,
     ) -> None:
         from assistant.rerank import CrossEncoder
@@ -72,12 +74,38 @@ class Assistant:
         self.rewriter = rewriter
         self.abstain_threshold = abstain_threshold
         self.retriever = Retriever(self.store, self.embedder, self.scorer)
-        self._fallback = ExtractiveAnswerer()
+        self._fallback = fallback or ExtractiveAnswerer()  # when the answerer's text has no supported claim
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        answerer: str | Answerer | None = None,
+        share: Assistant | None = None,
+        **parts: Any,
+    ) -> Assistant:
+        """The one factory every entry point uses (API, CLI, chat window, eval, bench).
+
+        `answerer` is a name (default `settings.answerer`; "auto" resolves as in assistant.llm)
+        or an Answerer object; an LLM answerer also rewrites follow-ups. `share` lends its store,
+        embedder and cross-encoder (loaded once per process); `parts` override any of them.
+        Raises ConfigError when the named answerer cannot be built.
+        """
+        if answerer is None or isinstance(answerer, str):
+            from assistant.llm import make_answerer
+
+            answerer = make_answerer(answerer or settings.answerer, settings)
+        if share is not None:
+            parts = {"store": share.store, "embedder": share.embedder, "scorer": share.scorer, **parts}
+        parts.setdefault("rewriter", getattr(answerer, "rewrite", None))
+        return cls(settings, answerer=answerer, **parts)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Assistant:
-        """Settings from `environ` (default: os.environ; `.env` is loaded by entry points only)."""
-        return cls(Settings.from_env(os.environ if environ is None else environ), **kwargs)
+        """`from_settings` with settings from `environ` (default: os.environ; `.env` is loaded by
+        entry points only). Honours ASSISTANT_ANSWERER and the OpenAI and local-model variables."""
+        return cls.from_settings(Settings.from_env(os.environ if environ is None else environ), **kwargs)
 
     # -- public ------------------------------------------------------------------
     def ask(
@@ -110,6 +138,7 @@ class Assistant:
         and citations renumbered.
         """
         question = _validated(question)
+        _check_k(k)
         timer, started = Timer(), time.perf_counter()
         query = standalone_query(question, history, self.rewriter)
         started = timer.lap("rewrite", started)
@@ -152,6 +181,9 @@ class Assistant:
                 else "gave no supported sentence"
             )
             notes.append(f"{name} {why}; showing the extractive answer")
+        if checked.supported == 0:  # never an empty answer: nothing checkable is "not found"
+            yield _abstain(base, answerer, timer, note="no sentence of the evidence could be checked as an answer")
+            return
         timer.timings["total"] = sum(timer.timings.values())
         yield replace(
             base,
@@ -202,6 +234,11 @@ class ChatSession:
 def _strong_enough(query: str, evidence: list[Evidence], threshold: float) -> bool:
     """Some evidence sentence scores above the threshold and has the kind of answer asked for."""
     return any(e.score >= threshold and fits_answer_type(query, e.sentence) for e in evidence)
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QuestionError(f"k={k!r} passages: give a whole number from 1 to {MAX_K} (the reranked pool)")
 
 
 def _validated(question: str) -> str:

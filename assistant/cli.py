@@ -100,18 +100,12 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- ask -----------------------------------------------------------------------
-def _assistant(settings: Settings, answerer_name: str | None):  # type: ignore[no-untyped-def]
-    from assistant.api import Assistant
-    from assistant.llm import make_answerer
-
-    answerer = make_answerer(answerer_name or settings.answerer, settings)
-    return Assistant(settings, answerer=answerer, rewriter=getattr(answerer, "rewrite", None))
-
-
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.report import format_answer
 
-    assistant = _assistant(settings, args.answerer)
+    from assistant.api import Assistant
+
+    assistant = Assistant.from_settings(settings, answerer=args.answerer)
     answer = assistant.ask(args.question, filters=args.source or None, k=args.k)
     if args.json:
         _print_json(answer.to_dict())
@@ -123,7 +117,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.report import format_answer
 
-    session = _assistant(settings, args.answerer).chat(filters=args.source or None)
+    from assistant.api import Assistant
+
+    session = Assistant.from_settings(settings, answerer=args.answerer).chat(filters=args.source or None)
     print("Ask about your documents. An empty line or Ctrl-D quits.")
     while True:
         try:

@@ -406,11 +406,11 @@ def _progress_bar(enabled: bool) -> Progress:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Run `assistant eval`: write the report, print the summary; 1 when a threshold fails."""
-    from assistant.cli import _assistant  # the CLI's own wiring, so eval measures what `ask` runs
+    from assistant.api import Assistant  # the one factory, so eval measures what `ask` runs
 
     questions = load_questions(args.questions)  # fail on a bad set before loading any model
     previous = load_summary(args.compare) if args.compare else None
-    assistant = _assistant(settings, args.answerer)
+    assistant = Assistant.from_settings(settings, answerer=args.answerer)
     report = evaluate(assistant, questions, k=args.k, progress=_progress_bar(not args.no_progress))
     report = replace(report, config={**report.config, "questions": str(args.questions)})
     deltas = compare(report.summary, previous) if previous else None

@@ -146,19 +146,12 @@ def _openai_message(base_url: str, model: str, exc: Exception) -> str:
 
 
 # -- registry ------------------------------------------------------------------
-_warned_local = False
-
-
 def _local(settings: Settings) -> Answerer:
-    from assistant.local_model import is_bundled, local_model_path
+    from assistant.local_model import is_bundled, local_model_path, unavailable
 
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError as exc:
-        raise ConfigError(
-            "the local answerer needs llama-cpp-python, which is not installed (or failed to build); "
-            "run `make install-local`, or use ASSISTANT_ANSWERER=extractive"
-        ) from exc
+    reason = unavailable(settings)
+    if reason is not None:
+        raise ConfigError(reason)
     path = local_model_path(settings)
     return LocalAnswerer(str(path), refusals_reliable=not is_bundled(path))
 
@@ -176,6 +169,17 @@ ANSWERERS: dict[str, Callable[[Settings], Answerer]] = {
 }
 
 
+def resolve_auto(settings: Settings) -> tuple[str, str]:
+    """What "auto" means now: (answerer name, why). openai when a server is configured, else
+    local when it can be built, else extractive with the reason local cannot."""
+    from assistant.local_model import unavailable
+
+    if settings.openai_configured:
+        return "openai", f"a server is configured ({settings.openai_base_url})"
+    reason = unavailable(settings)
+    return ("extractive", reason) if reason else ("local", "the local model is installed")
+
+
 def make_answerer(name: str, settings: Settings) -> Answerer:
     """The answerer called `name`, or for "auto" the best one available (see module doc)."""
     if name == "auto":
@@ -187,13 +191,14 @@ def make_answerer(name: str, settings: Settings) -> Answerer:
 
 
 def _auto(settings: Settings) -> Answerer:
-    global _warned_local
-    if settings.openai_configured:
-        return _openai(settings)
+    name, why = resolve_auto(settings)
+    if name == "extractive":
+        log.warning("local LLM unavailable, answering extractively: %s", why)
+        return ExtractiveAnswerer()
     try:
-        return _local(settings)
-    except AssistantError as exc:
-        if not _warned_local:
-            log.warning("local LLM unavailable, answering extractively: %s", exc)
-            _warned_local = True
+        return ANSWERERS[name](settings)
+    except AssistantError as exc:  # e.g. the bundled model's parts fail their checksum
+        if name == "openai":
+            raise
+        log.warning("local LLM unavailable, answering extractively: %s", exc)
         return ExtractiveAnswerer()

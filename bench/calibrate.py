@@ -67,7 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(index=IndexSettings(home=Path(home)))
         run_index(Path(args.corpus), settings.index, make_embedder(settings.index.embed_model))
-        rows = top_scores(Assistant(settings), questions)
+        rows = top_scores(Assistant.from_settings(settings, answerer="extractive"), questions)
     for answerable, score, qid in sorted(rows, key=lambda r: r[1]):
         print(f"{qid:6} {'answerable  ' if answerable else 'UNANSWERABLE'} {score:6.2f}")
     print("\n| threshold | abstention recall | false abstentions |\n|---|---|---|")

@@ -76,7 +76,7 @@ def answer_chunk_rr(ranked: list[Passage], question: Question) -> float:
 
 def main() -> None:
     questions = [q for q in load_questions(sys.argv[1]) if q.answerable and not q.history and q.key_facts]
-    bot = Assistant(Settings.from_env(os.environ))
+    bot = Assistant.from_settings(Settings.from_env(os.environ), answerer="extractive")
     bot.ask("warm up the models")
     pool = bot.retriever.rerank_pool
     rows: dict[str, list[tuple[float, float, float]]] = {}

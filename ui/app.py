@@ -13,18 +13,20 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.api import DEFAULT_K, Assistant
+from assistant.api import DEFAULT_K, MAX_K, Assistant
+from assistant.evidence import PASSAGES_FOR_EVIDENCE
 from assistant.settings import ANSWERERS, Settings
 from assistant.types import Answer
 from index.errors import AssistantError, ConfigError
+from index.ingest import uploads_folder
 from ui import render
 from ui.feedback import FEEDBACK_FILE, append_feedback, feedback_record
-from ui.uploads import UPLOADS, add_documents
+from ui.uploads import add_documents
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_QUESTIONS = ROOT / "data" / "questions" / "sample.jsonl"
 EXAMPLES_SHOWN = 6
-MAX_K = 12  # passages per question the slider allows
+STATUS_REFRESH_S = 10  # the side panel re-reads the status: the local model may have become ready
 CHAT_CONCURRENCY = 4  # answers computed at once; the Assistant is thread-safe, the CPU has few cores
 UPLOAD_SIZE_FACTOR = 4  # Gradio refuses bodies over this many times ASSISTANT_MAX_FILE_MB (disk guard)
 
@@ -78,13 +80,16 @@ JS = """
 
 # -- shared state: one Assistant per answerer name ---------------------------------------
 class Assistants:
-    """Assistants by answerer name, built on first use, sharing store, embedder and scorer."""
+    """Assistants by answerer name, built on first use by `Assistant.from_settings`, sharing one
+    store, embedder and cross-encoder. "auto" is resolved before every question, so the local
+    model takes over without a restart once a background install of it finishes."""
 
     def __init__(self, settings: Settings, base: Assistant | None = None) -> None:
         self.settings = settings
         self._by_name: dict[str, Assistant] = {}
         self._base = base
         self._lock = threading.Lock()
+        self._preparing: set[str] = set()
         if base is not None:
             self._by_name[settings.answerer] = self._by_name[base.answerer.name] = base
 
@@ -92,33 +97,51 @@ class Assistants:
         """The shared store and models; raises AssistantError when the store cannot be opened."""
         with self._lock:
             if self._base is None:
-                self._base = self._build(self.settings.answerer, None)
-                self._by_name[self.settings.answerer] = self._base
+                self._base = Assistant.from_settings(self.settings, answerer="extractive")
+                self._by_name["extractive"] = self._base
             return self._base
 
+    def resolve(self, name: str) -> tuple[str, str]:
+        """(the answerer `name` stands for now, why): "auto" as in assistant.llm.resolve_auto,
+        unless a test or the caller gave an Assistant for it."""
+        if name == "auto" and "auto" not in self._by_name:
+            from assistant.llm import resolve_auto
+
+            return resolve_auto(self.settings)
+        return name, ""
+
     def get(self, name: str) -> Assistant:
-        """The Assistant answering with `name` ('auto' resolves as in the CLI)."""
+        """The Assistant answering with `name`."""
+        resolved, _ = self.resolve(name)
         base = self.base()
         with self._lock:
-            if name not in self._by_name:
-                self._by_name[name] = self._build(name, base)
-            return self._by_name[name]
+            if resolved not in self._by_name:
+                self._by_name[resolved] = Assistant.from_settings(self.settings, answerer=resolved, share=base)
+            return self._by_name[resolved]
 
-    def _build(self, name: str, base: Assistant | None) -> Assistant:
-        from assistant.llm import make_answerer
+    def label(self, name: str) -> str:
+        """What the side panel says of answerer `name`: "auto: local", or why it is extractive."""
+        resolved, why = self.resolve(name)
+        if name != "auto" or "auto" in self._by_name:
+            return name
+        return f"auto: {resolved}" + (f" ({why})" if resolved == "extractive" and why else "")
 
-        answerer = make_answerer(name, self.settings)
-        shared: dict[str, Any] = {}
-        if base is not None:
-            shared = {"store": base.store, "embedder": base.embedder, "scorer": base.scorer}
-        return Assistant(self.settings, answerer=answerer, rewriter=getattr(answerer, "rewrite", None), **shared)
-
-    def warm_up(self) -> None:
+    def warm_up(self, name: str | None = None) -> None:
         """Load the models now rather than on the first question."""
         try:
-            self.base().warm_up()
+            self.get(name or self.settings.answerer).warm_up()
         except Exception as exc:  # noqa: BLE001 - warming up is optional; the first question will say what is wrong
             log.warning("warm-up failed: %s", exc)
+
+    def prepare(self, name: str) -> None:
+        """Build and warm up `name`'s Assistant in the background unless it is built already:
+        when "auto" becomes the local model, the first question then finds it loaded."""
+        resolved, _ = self.resolve(name)
+        with self._lock:
+            if resolved in self._by_name or resolved in self._preparing:
+                return
+            self._preparing.add(resolved)
+        threading.Thread(target=self.warm_up, args=(resolved,), daemon=True, name=f"prepare-{resolved}").start()
 
 
 @dataclass
@@ -127,6 +150,8 @@ class Session:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # plain question/answer text
+    # Uploads go to uploads/<id>/: a tab's files never overwrite another tab's of the same name.
+    upload_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     turns: list[tuple[int, int, render.Turn]] = field(default_factory=list)  # message span, turn
 
     def turn_at(self, index: int) -> render.Turn | None:
@@ -136,9 +161,12 @@ class Session:
         return None
 
 
-def example_questions(path: Path = SAMPLE_QUESTIONS, limit: int = EXAMPLES_SHOWN) -> list[str]:
-    """The first answerable questions of a question set that are not follow-ups."""
-    if not path.is_file():
+def example_questions(
+    indexed: Collection[str], path: Path = SAMPLE_QUESTIONS, limit: int = EXAMPLES_SHOWN
+) -> list[str]:
+    """The first answerable, standalone questions of a question set whose sources are all in
+    the index: the sample questions for the sample corpus, none for someone else's documents."""
+    if not path.is_file() or not indexed:
         return []
     questions = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -146,7 +174,10 @@ def example_questions(path: Path = SAMPLE_QUESTIONS, limit: int = EXAMPLES_SHOWN
             item = json.loads(line)
         except ValueError:
             continue
-        if isinstance(item, dict) and item.get("answerable") and not item.get("history") and item.get("question"):
+        if not isinstance(item, dict) or not item.get("answerable") or item.get("history"):
+            continue
+        sources = item.get("gold_sources") or []
+        if item.get("question") and sources and all(s in indexed for s in sources):
             questions.append(str(item["question"]))
         if len(questions) >= limit:
             break
@@ -214,8 +245,10 @@ class Handlers:
         path = append_feedback(self.settings.index.home / FEEDBACK_FILE, record)
         gr.Info(f"Thank you: feedback saved to {path}")
 
-    def upload(self, files: list[str] | None, progress: "gr.Progress") -> tuple[str, str, Any, None]:
-        """Check, store and index uploaded files; say what happened to each."""
+    def upload(
+        self, files: list[str] | None, session: Session, progress: "gr.Progress"
+    ) -> tuple[str, str, Any, None]:
+        """Check, keep and index uploaded files (adding only); say what happened to each."""
         import gradio as gr
 
         if not files:
@@ -229,13 +262,13 @@ class Handlers:
         started = time.perf_counter()
         report = add_documents(
             pairs,
-            self.settings.corpus,
+            session.upload_id,
             self.settings.index,
             base.embedder,
             store=base.store,
             progress=_progress(progress),
         )
-        outcomes = [f.to_dict() for f in report.files + report.others]
+        outcomes = [f.to_dict() for f in report.files]
         seconds = time.perf_counter() - started if report.summary else None
         text = render.upload_markdown(outcomes, report.error, seconds)
         return text, self.status(), gr.update(choices=self.documents()), None
@@ -247,9 +280,8 @@ class Handlers:
         try:
             base = self.assistants.base()
             status = index_status(self.settings.index, store=base.store)
-            label = self.settings.answerer
-            if label == "auto":
-                label = f"auto ({base.answerer.name})"
+            label = self.assistants.label(self.settings.answerer)
+            self.assistants.prepare(self.settings.answerer)
         except AssistantError as exc:
             return render.status_markdown({"error": str(exc)}, self.settings.answerer)
         return render.status_markdown(status, label)
@@ -319,7 +351,8 @@ def build_app(
     handlers = Handlers(settings, assistants or Assistants(settings))
     with gr.Blocks(title="Document assistant", analytics_enabled=False) as app:
         parts = _sidebar(gr, settings)
-        parts.update(_chat(gr, example_questions() if examples is None else examples))
+        shown = example_questions(set(handlers.documents())) if examples is None else examples
+        parts.update(_chat(gr, shown))
         _wire(gr, app, handlers, parts)
     return app
 
@@ -331,7 +364,14 @@ def _sidebar(gr: Any, settings: Settings) -> dict[str, Any]:
         status = gr.Markdown("Loading…", elem_id="corpus-status")
         gr.Markdown("### Settings for this session")
         answerer = gr.Dropdown(list(ANSWERERS), value=settings.answerer, label="Answerer")
-        k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="Passages to retrieve")
+        k = gr.Slider(
+            1,
+            MAX_K,
+            value=DEFAULT_K,
+            step=1,
+            label="Passages to retrieve",
+            info=f"The answer is drawn from the best {PASSAGES_FOR_EVIDENCE}; the rest are listed as sources.",
+        )
         sources = gr.Dropdown(
             [],
             value=[],
@@ -379,8 +419,8 @@ def _chat(gr: Any, examples: list[str]) -> dict[str, Any]:
 def _wire(gr: Any, app: Any, handlers: Handlers, c: dict[str, Any]) -> None:
     """The events; the API names (chat, upload, export, new_conversation, status) are for clients."""
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008 - Gradio hands out progress bars this way
-        return handlers.upload(files, progress)
+    def upload(files: list[str] | None, session: Session, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008, E501 - Gradio hands out progress bars this way
+        return handlers.upload(files, session, progress)
 
     def feedback(session: Session, data: gr.LikeData) -> None:  # the annotation tells Gradio what to pass
         handlers.feedback(session, data)
@@ -398,7 +438,7 @@ def _wire(gr: Any, app: Any, handlers: Handlers, c: dict[str, Any]) -> None:
     c["chatbot"].like(feedback, [session], None, api_visibility="undocumented")
     c["files"].upload(
         upload,
-        [c["files"]],
+        [c["files"], session],
         [c["report"], c["status"], c["sources"], c["files"]],
         api_name="upload",
         concurrency_limit=1,  # one index run at a time (ui.uploads also locks)
@@ -407,6 +447,8 @@ def _wire(gr: Any, app: Any, handlers: Handlers, c: dict[str, Any]) -> None:
     c["export"].click(handlers.export, [session], [c["export_file"]], api_name="export")
     c["new_chat"].click(handlers.clear, None, [c["chatbot"], session, c["export_file"]], api_name="new_conversation")
     app.load(handlers.refresh, None, [c["status"], c["sources"]], api_name="status")
+    # The answerer can change under "auto" (the local model finishing its install): keep it shown.
+    gr.Timer(STATUS_REFRESH_S).tick(handlers.status, None, [c["status"]], api_visibility="private")
 
 
 def launch(
@@ -457,6 +499,6 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     assistants = Assistants(settings)
     threading.Thread(target=assistants.warm_up, daemon=True).start()
     app = build_app(settings, assistants)
-    print(f"Uploads are stored in {settings.corpus / UPLOADS} and indexed with {settings.corpus}.", flush=True)
+    print(f"Uploads are kept in {uploads_folder(settings.index)} and added to the index.", flush=True)
     launch(app, settings, host=host, port=port)
     return 0

@@ -84,12 +84,11 @@ def bench_answerer(settings: Settings, name: str, cold: Question, questions: lis
     so a question asked twice would look faster the second time.
     """
     from assistant.api import Assistant
-    from assistant.llm import make_answerer
 
     started = time.perf_counter()
     try:
-        answerer = make_answerer(name, settings)
-        bot = Assistant(settings, answerer=answerer, rewriter=getattr(answerer, "rewrite", None))
+        bot = Assistant.from_settings(settings, answerer=name)
+        answerer = bot.answerer
         setup = time.perf_counter() - started
         _, _, first_s, _ = ask_timed(bot, cold.question)  # a local model loads on its first generation
     except AssistantError as exc:

@@ -377,13 +377,8 @@ def run_ours(
 
     counter = CountingAnswerer(answerer) if hasattr(answerer, "chat") else None
     used: Any = counter or answerer
-    assistant = Assistant(
-        settings,
-        store=store,
-        embedder=embedder,
-        scorer=CrossEncoder.bundled(),
-        answerer=used,
-        rewriter=getattr(used, "rewrite", None),
+    assistant = Assistant.from_settings(
+        settings, answerer=used, store=store, embedder=embedder, scorer=CrossEncoder.bundled()
     )
     asker = StreamingAsker(assistant, counter)
     report = evaluate(asker, questions, k=DEFAULT_K)
