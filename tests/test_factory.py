@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ConfigError, QuestionError, Settings
-from assistant.answerers import ExtractiveAnswerer
+from assistant.answerers import ExtractiveAnswerer, FakeAnswerer
 from assistant.llm import resolve_auto
 from assistant.local_model import PREPARING_MARKER, preparing, unavailable
+from assistant.rerank import LexicalScorer
 from index.embed import HashingEmbedder
 from index.ingest import run_index
 from tests.cli_helpers import env_for, free_port, run_cli
 from tests.conftest import write
-from assistant.answerers import FakeAnswerer
-from assistant.rerank import LexicalScorer
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -86,7 +85,12 @@ def test_an_answer_is_never_empty(corpus: Path, tmp_path: Path) -> None:
 
     mute = NothingCheckable()  # the extractive fallback finding nothing checkable either
     answer = Assistant(
-        settings, embedder=HashingEmbedder(), scorer=LexicalScorer(), answerer=mute, fallback=mute, abstain_threshold=0.2
+        settings,
+        embedder=HashingEmbedder(),
+        scorer=LexicalScorer(),
+        answerer=mute,
+        fallback=mute,
+        abstain_threshold=0.2,
     )
     result = answer.ask("How many US troops are deployed in Iraq and Syria?")
     assert result.text.strip() and result.abstained
@@ -117,3 +121,37 @@ def test_auto_says_why_it_answers_extractively(tmp_path: Path) -> None:
     reason = unavailable(settings)
     assert reason is not None and (name, why) == ("extractive", reason)
     assert resolve_auto(Settings.from_env(_env(tmp_path, **_dead_server())))[0] == "openai"
+
+
+def test_examples_are_shown_only_for_the_corpus_they_were_written_for() -> None:
+    from tests.conftest import SAMPLE_CORPUS
+    from ui.app import example_questions
+
+    sample = {p.name for p in SAMPLE_CORPUS.iterdir()}
+    shown = example_questions(sample)
+    assert 0 < len(shown) <= 6
+    assert example_questions({"reports/transit-2024.pdf", "minutes.docx"}) == []
+    assert example_questions(set()) == []
+
+
+def test_the_passages_slider_stops_at_what_search_can_return() -> None:
+    from assistant.api import MAX_K
+    from assistant.retrieve import RERANK_POOL
+    from ui.app import build_app
+
+    assert MAX_K == RERANK_POOL
+    app = build_app(Settings(), examples=[])
+    sliders = [b for b in app.blocks.values() if type(b).__name__ == "Slider"]
+    assert [(s.minimum, s.maximum) for s in sliders] == [(1, MAX_K)]
+
+
+def test_the_test_environment_has_no_torch_and_stays_small() -> None:
+    import importlib.metadata
+    import importlib.util
+    import sys
+
+    assert importlib.util.find_spec("torch") is None, "torch (with CUDA) must not be pulled into the environment"
+    names = {(d.metadata["Name"] or "").lower() for d in importlib.metadata.distributions()}
+    assert not {n for n in names if n.startswith("nvidia-") or n == "sentence-transformers"}
+    size = sum(f.stat().st_size for f in Path(sys.prefix).rglob("*") if f.is_file() and not f.is_symlink())
+    assert size < 2 * 2**30, f"the environment takes {size / 2**30:.2f} GiB (target < 2 GiB)"

@@ -245,9 +245,7 @@ class Handlers:
         path = append_feedback(self.settings.index.home / FEEDBACK_FILE, record)
         gr.Info(f"Thank you: feedback saved to {path}")
 
-    def upload(
-        self, files: list[str] | None, session: Session, progress: "gr.Progress"
-    ) -> tuple[str, str, Any, None]:
+    def upload(self, files: list[str] | None, session: Session, progress: "gr.Progress") -> tuple[str, str, Any, None]:
         """Check, keep and index uploaded files (adding only); say what happened to each."""
         import gradio as gr
 
@@ -419,7 +417,11 @@ def _chat(gr: Any, examples: list[str]) -> dict[str, Any]:
 def _wire(gr: Any, app: Any, handlers: Handlers, c: dict[str, Any]) -> None:
     """The events; the API names (chat, upload, export, new_conversation, status) are for clients."""
 
-    def upload(files: list[str] | None, session: Session, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008, E501 - Gradio hands out progress bars this way
+    def upload(
+        files: list[str] | None,
+        session: Session,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio hands out progress bars this way
+    ) -> tuple[str, str, Any, None]:
         return handlers.upload(files, session, progress)
 
     def feedback(session: Session, data: gr.LikeData) -> None:  # the annotation tells Gradio what to pass
