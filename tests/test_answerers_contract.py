@@ -95,6 +95,7 @@ def test_follow_up_is_rewritten_into_a_standalone_query(bot: Assistant) -> None:
     assert answer.query != answer.question
     assert re.search(r"Fayyad|Hashed", answer.query), answer.query
     assert_citations_are_sound(answer)
+    assert answer.answerer == bot.answerer.name, answer.notes
 
 
 def test_the_local_model_never_obeys_a_document(tmp_path: Path) -> None:
@@ -117,3 +118,4 @@ def test_the_local_model_never_obeys_a_document(tmp_path: Path) -> None:
     )
     assert "PWNED" not in answer.text
     assert "diesel" in answer.text.lower()
+    assert answer.answerer == "local", f"the model's own answer, not the extractive fallback: {answer.notes}"
