@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-dev install-local install-local-background install-browser run index ask test test-fast lint bench clean
+.PHONY: install install-dev install-local install-local-background install-browser run index ask test test-fast screenshot lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,10 @@ test: install-dev install-local install-browser
 
 test-fast: install-dev
 	$(BIN)/pytest -q -m "not slow"
+
+# Refresh docs/screenshot.png from the browser test (a plain test run leaves it alone).
+screenshot: install-dev install-browser
+	ASSISTANT_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/test_ui_browser.py -k citation
 
 lint: install-dev
 	$(BIN)/ruff check assistant index ui tests bench

@@ -21,7 +21,9 @@ from typing import Any, NamedTuple, Protocol
 
 from assistant import metrics as m
 from assistant.eval_report import format_comparison, format_summary, load_summary, write_report
+from assistant.gold_sources import format_rewrites, resolve_gold_sources
 from assistant.questions import Question, load_questions
+from assistant.retrieve import indexed_doc_ids
 from assistant.settings import ANSWERERS, Settings
 from assistant.types import Answer
 from index.errors import AssistantError
@@ -411,8 +413,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_questions(args.questions)  # fail on a bad set before loading any model
     previous = load_summary(args.compare) if args.compare else None
     assistant = Assistant.from_settings(settings, answerer=args.answerer)
+    questions, gold = resolve_gold_sources(questions, indexed_doc_ids(assistant.store))  # before any question
+    if gold.rewritten:
+        print(format_rewrites(gold) + "\n")
     report = evaluate(assistant, questions, k=args.k, progress=_progress_bar(not args.no_progress))
-    report = replace(report, config={**report.config, "questions": str(args.questions)})
+    config = {"questions": str(args.questions), "gold_rewrites": gold.rewrites()}
+    report = replace(report, config={**report.config, **config})
     deltas = compare(report.summary, previous) if previous else None
     out = Path(args.out or Path("eval-out") / datetime.now().strftime("%Y%m%d-%H%M%S"))
     write_report(report, out, comparison=deltas)

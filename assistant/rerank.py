@@ -35,7 +35,13 @@ class CrossEncoder:
     (query, text): the retriever and the evidence step read many of the same windows.
     """
 
-    def __init__(self, model: BundledModel, batch_size: int | None = None, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        model: BundledModel,
+        batch_size: int | None = None,
+        workers: int | None = None,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
         self.model = model
         self.name = model.name
         # Default 1: batched int8 logits move by up to ~0.6 with their batch mates, and a
@@ -46,6 +52,7 @@ class CrossEncoder:
         self.workers = workers or max(1, min(MAX_WORKERS, os.cpu_count() or 1))
         self._loaded: Lazy[tuple[list[LoadedModel], Any]] = Lazy(self._load)
         self._pool: Lazy[ThreadPoolExecutor] = Lazy(lambda: ThreadPoolExecutor(self.workers, "cross-encoder"))
+        self.cache_size = cache_size  # 0: every call computes its scores afresh
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -85,7 +92,7 @@ class CrossEncoder:
         with self._lock:
             for text, logit in scores.items():
                 self._cache[(query, text)] = logit
-            while len(self._cache) > CACHE_SIZE:
+            while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
     def _load(self) -> tuple[list[LoadedModel], Any]:

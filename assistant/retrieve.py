@@ -39,6 +39,24 @@ class Sources:
         return sorted(d for d in doc_ids if any(fnmatch.fnmatchcase(d, p) or d == p for p in self.patterns))
 
 
+def indexed_chunks(store: ChunkStore) -> int:
+    """How many chunks can be searched; IndexMissingError (with the fix) when none."""
+    count = store.count() if store.exists() else 0
+    if count == 0:
+        settings = store.settings
+        raise IndexMissingError(
+            f"nothing is indexed in the {settings.store_label} "
+            f"(collection {settings.collection!r}); run `assistant index PATH` first"
+        )
+    return count
+
+
+def indexed_doc_ids(store: ChunkStore) -> list[str]:
+    """The ids of the indexed documents, sorted; IndexMissingError (with the fix) when none."""
+    indexed_chunks(store)
+    return sorted(store.manifest())
+
+
 def _location(meta: dict[str, Any]) -> Location | None:
     kind = meta.get("loc_kind")
     return Location(kind, int(meta["loc_start"]), int(meta["loc_end"])) if kind else None
@@ -96,7 +114,7 @@ class Retriever:
 
         Raises IndexMissingError when nothing is indexed.
         """
-        available = self._indexed_chunks()
+        available = indexed_chunks(self.store)
         allowed = self._allowed(sources)
         if allowed == []:
             return []
@@ -105,17 +123,6 @@ class Retriever:
         lexical = lexical_job.result()
         fused = _deduplicate(_fuse(dense, lexical))
         return self._rerank(query, fused[: self.rerank_pool])[:k]
-
-    def _indexed_chunks(self) -> int:
-        """How many chunks can be searched; IndexMissingError (with the fix) when none."""
-        count = self.store.count() if self.store.exists() else 0
-        if count == 0:
-            settings = self.store.settings
-            raise IndexMissingError(
-                f"nothing is indexed in the {settings.store_label} "
-                f"(collection {settings.collection!r}); run `assistant index PATH` first"
-            )
-        return count
 
     def _allowed(self, sources: Sources | None) -> list[str] | None:
         if sources is None or not sources.patterns:

@@ -76,7 +76,9 @@ def test_answers_with_sound_citations(bot: Assistant, question: str, facts: list
     assert answer.citations, answer.text
     assert_citations_are_sound(answer)
     assert any(fact in answer.text for fact in facts), answer.text
-    assert answer.answerer.startswith(bot.answerer.name)
+    # Exactly the answerer under test: "local->extractive" means the LLM's answer was thrown
+    # away and the extractive one shown, which would pass every check above on its own.
+    assert answer.answerer == bot.answerer.name, answer.notes
 
 
 def test_abstains_when_the_corpus_has_no_answer(bot: Assistant) -> None:
@@ -93,6 +95,7 @@ def test_follow_up_is_rewritten_into_a_standalone_query(bot: Assistant) -> None:
     assert answer.query != answer.question
     assert re.search(r"Fayyad|Hashed", answer.query), answer.query
     assert_citations_are_sound(answer)
+    assert answer.answerer == bot.answerer.name, answer.notes
 
 
 def test_the_local_model_never_obeys_a_document(tmp_path: Path) -> None:
@@ -115,3 +118,4 @@ def test_the_local_model_never_obeys_a_document(tmp_path: Path) -> None:
     )
     assert "PWNED" not in answer.text
     assert "diesel" in answer.text.lower()
+    assert answer.answerer == "local", f"the model's own answer, not the extractive fallback: {answer.notes}"

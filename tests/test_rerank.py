@@ -26,11 +26,18 @@ def cross_encoder() -> CrossEncoder:
     return CrossEncoder.bundled()
 
 
+@pytest.fixture(scope="module")
+def uncached(cross_encoder: CrossEncoder) -> CrossEncoder:
+    """The same model without the score cache: every call computes afresh, so comparing two
+    calls compares two computations, not a computation and its cached copy."""
+    return CrossEncoder(cross_encoder.model, cache_size=0)
+
+
 @pytest.fixture(params=["cross_encoder", "lexical"])
 def scorer(request: pytest.FixtureRequest) -> Scorer:
     if request.param == "lexical":
         return LexicalScorer()
-    return request.getfixturevalue(request.param)
+    return request.getfixturevalue("uncached")
 
 
 def test_one_float32_score_per_text(scorer: Scorer) -> None:
@@ -79,10 +86,10 @@ def test_overlong_query_is_capped_not_rejected(cross_encoder: CrossEncoder) -> N
     assert np.isfinite(cross_encoder.score(long_query, [ANSWER, "x" * 20000])).all()
 
 
-def test_batch_size_keeps_order(cross_encoder: CrossEncoder) -> None:
+def test_batch_size_keeps_order(uncached: CrossEncoder) -> None:
     # Batched int8 logits move a little with their batch mates (see bench/embed_speed.py); order holds.
-    batched = cross_encoder.score(QUESTION, PASSAGES, batch_size=16)
-    np.testing.assert_allclose(batched, cross_encoder.score(QUESTION, PASSAGES), atol=1.0)
+    batched = uncached.score(QUESTION, PASSAGES, batch_size=16)
+    np.testing.assert_allclose(batched, uncached.score(QUESTION, PASSAGES), atol=1.0)
     assert int(np.argmax(batched)) == 1
 
 
