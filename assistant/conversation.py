@@ -29,7 +29,7 @@ from typing import Literal
 from assistant.ellipsis import fragment, own_subject, swap, with_topic
 from assistant.phrases import Words, analyse
 from assistant.prompts import NOT_FOUND
-from assistant.references import Previous, Reference, find_references, previous_turn, referent, replacement
+from assistant.references import Previous, Reference, find_references, previous_turn, referents, replacement
 from index.errors import AssistantError
 from index.tokens import count_tokens
 
@@ -125,8 +125,9 @@ def _replace(question: str, references: list[Reference], previous: Previous) -> 
     kinds: dict[str, str] = {}
     found = []
     for ref in references:
-        target = referent(ref.kind, previous)
-        if target and kinds.setdefault(target, ref.kind) == ref.kind:
+        target = next((t for t in referents(ref.kind, previous) if _free(t, ref.kind, kinds)), None)
+        if target:
+            kinds[target] = ref.kind
             found.append((ref, target))
     if not found:
         return Resolution(question, question, "unresolved", "refers back, but nothing was found to refer to")
@@ -135,6 +136,11 @@ def _replace(question: str, references: list[Reference], previous: Previous) -> 
         query = query[: ref.start] + replacement(ref, target) + query[ref.end :]
     how = "; ".join(f"'{ref.word}' -> '{target}'" for ref, target in found)
     return Resolution(query, question, "pronoun", how)
+
+
+def _free(target: str, kind: str, taken: dict[str, str]) -> bool:
+    """False when another kind of pronoun already stands for this, or for a part of it ("he", "it")."""
+    return all(k == kind or (target not in t and t not in target) for t, k in taken.items())
 
 
 def _with_topic(question: str, previous: Previous) -> Resolution:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.phrases import (
+    AUX,
     CLOSED,
     IMPERATIVES,
     OPENERS,
@@ -35,7 +36,8 @@ _CONTEXT_WORDS = frozenset(
 )
 _ONE = re.compile(r"\b(?:which|what|the|this|that)\s+ones?\b|\b(?:former|latter)\b", re.I)
 _ABOUT_AFTER = frozenset(
-    "more else details detail anything something examples example information elaborate updates update news".split()
+    "more else details detail anything something examples example information elaborate updates update news next "
+    "then later".split()
 )
 
 
@@ -43,7 +45,7 @@ def fragment(question: str) -> str | None:
     """The part an elliptical follow-up puts in the previous question's place ("in Syria", "France")."""
     text = question.strip().rstrip("?!. ")
     marker = _MARKER.match(text)
-    rest = text[marker.end() :] if marker else text
+    rest = _without_wh(text[marker.end() :] if marker else text)
     words = Words(rest)
     if not words.words or words.low[0] in IMPERATIVES | (CLOSED - PREPOSITIONS - _ARTICLES):
         return None  # "And what did he say?" is a question of its own
@@ -52,6 +54,15 @@ def fragment(question: str) -> str | None:
     if words.low[0] in PREPOSITIONS and len(words) < MAX_FRAGMENT_WORDS:
         return rest
     return rest if year_or_number(rest) or _whole_name(words) else None
+
+
+def _without_wh(text: str) -> str:
+    """ "how many in Syria" -> "in Syria": a question word before a bare prepositional phrase."""
+    words = Words(text)
+    if not words.words or words.low[0] not in WH or any(low in AUX for low in words.low):
+        return text
+    k = 1 + (words.low[0] == "how" and len(words) > 1 and words.low[1] in {"many", "much"})
+    return text[words.words[k].start :] if k < len(words) and words.low[k] in PREPOSITIONS else text
 
 
 def swap(fragment: str, asked: Asked) -> tuple[str, str] | None:
@@ -104,13 +115,7 @@ def _np_slot(words: Words, fragment: str, asked: Asked) -> Phrase | None:
     if subject is not None:
         of = [k for k in range(subject.i, subject.j - 1) if words.low[k] == "of"]
         return words.phrase(of[-1] + 1, subject.j) if of else subject
-    objects = [
-        obj
-        for p in range(len(words) - 1)
-        if words.low[p] in PREPOSITIONS and (obj := words.noun_phrase(p + 1)) is not None
-        if not year_or_number(obj.text)
-    ]
-    return objects[-1] if objects else None
+    return asked.objects[-1] if asked.objects else None
 
 
 def _whole_name(words: Words) -> bool:

@@ -26,7 +26,7 @@ AUX = COPULA | DO_AUX
 PREPOSITIONS = frozenset(
     "in at on of for from to by with about during near under over between among into onto against since "
     "after before than like across inside outside within without through throughout toward towards around "
-    "per versus vs via upon".split()
+    "per versus vs via upon as".split()
 )
 DETERMINERS = frozenset("the a an this that these those my your our his her its their some any each every no".split())
 PERSONAL = frozenset("i you we he she it they me him her us them".split())
@@ -176,6 +176,11 @@ def possessive(phrase: str) -> str:
     return phrase + "'" if plural(phrase) and phrase.endswith("s") else phrase + "'s"
 
 
+def content_words(words: Words) -> set[str]:
+    """The lowercased words that are not closed-class ("head", "alliance", "hashed")."""
+    return {low for low in words.low if low not in CLOSED | OPENERS and len(low) > 2}
+
+
 def year_or_number(text: str) -> bool:
     """True for "2020", "2,500", "the 1990s"."""
     return bool(re.fullmatch(r"(?:the\s+)?\d[\d,.]*s?", text.strip(), re.I))
@@ -201,6 +206,10 @@ class Asked:
     @property
     def places(self) -> list[Phrase]:
         return places(self.words)
+
+    @property
+    def objects(self) -> list[Phrase]:
+        return objects(self.words)
 
 
 def analyse(question: str) -> Asked:
@@ -236,7 +245,7 @@ def _wh_question(words: Words, i: int) -> Asked:
         k += 1  # "how tall is ..."
     names_a_noun = k < n and low[k] not in AUX and _names_a_noun(first, low[k + 1] if k + 1 < n else None)
     if names_a_noun:
-        k += 1  # "which company makes ...", "what year did ..."
+        k = _verb_after_noun(words, k)  # "which company makes ...", "what year did ...", "which US general vowed"
     asks = "thing" if names_a_noun else {"who": "person", "whom": "person", "where": "place"}.get(first)
     if k < n and low[k] in AUX:
         subject = _after_aux(words, k)
@@ -248,7 +257,26 @@ def _wh_question(words: Words, i: int) -> Asked:
     described = None
     if first == "who" and k < n:
         described = "the person who " + words.text[words.words[k].start :].rstrip(" ?.!")
-    return Asked(words, words.noun_phrase(k + 1), asks=asks, described=described)
+    return Asked(words, words.noun_phrase(k + 1) or _first_noun_object(words, k), asks=asks, described=described)
+
+
+def _first_noun_object(words: Words, k: int) -> Phrase | None:
+    """ "vowed to respond to [this week's attack]": the first object after word k that reads as a noun
+    phrase (an article, a name, or several words), not an infinitive ("to respond")."""
+    for o in objects(words):
+        if o.i > k and (words.low[o.i] in DETERMINERS or words.name_at(o.i) or o.j - o.i > 1):
+            return o
+    return None
+
+
+def _verb_after_noun(words: Words, k: int) -> int:
+    """Where the verb is after a wh-word's noun phrase: "which [US general] vowed", "which [company] makes the"."""
+    low, n, j = words.low, len(words), k
+    while j < n and low[j] not in AUX | PREPOSITIONS | DETERMINERS and not (j > k and _participle(low[j])):
+        j += 1
+    if j < n and low[j] in PREPOSITIONS | DETERMINERS and j - k >= 2:
+        return j - 1  # "makes the iPhone": the word before the article is the verb
+    return j if k < j < n else k + 1
 
 
 def _names_a_noun(first: str, after_next: str | None) -> bool:
@@ -263,12 +291,13 @@ def _how_many(words: Words, i: int) -> Asked:
     while j < n and low[j] not in AUX | PREPOSITIONS:
         j += 1
     counted = words.phrase(i + 2, j)
+    # The answer is a number, not a name: `asks` stays None.
     if j < n and low[j] in DO_AUX:  # "How many employees does Microsoft have?"
-        return Asked(words, _after_aux(words, j), counted, "thing")
+        return Asked(words, _after_aux(words, j), counted)
     if j < n and low[j] in COPULA:  # "How many US troops are in Iraq?"
-        return Asked(words, counted, counted, "thing")
+        return Asked(words, counted, counted)
     counted = words.phrase(i + 2, j - 1) if j - i > 3 else counted  # "how many people live in ...": drop the verb
-    return Asked(words, counted, counted, "thing")
+    return Asked(words, counted, counted)
 
 
 def _after_aux(words: Words, k: int) -> Phrase | None:
@@ -306,4 +335,14 @@ def places(words: Words) -> list[Phrase]:
         before = name.i - 1 - (name.i >= 2 and words.low[name.i - 1] == "the")
         if before >= 0 and words.low[before] in PLACE_PREPOSITIONS:
             found.append(name)
+    return found
+
+
+def objects(words: Words) -> list[Phrase]:
+    """The noun phrases after prepositions, numbers left out: "the general amnesty", "northeast Syria"."""
+    found = []
+    for p in range(len(words) - 1):
+        obj = words.noun_phrase(p + 1) if words.low[p] in PREPOSITIONS else None
+        if obj is not None and not year_or_number(obj.text):
+            found.append(obj)
     return found

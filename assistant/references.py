@@ -15,17 +15,20 @@ from assistant.phrases import (
     Asked,
     Phrase,
     Words,
+    content_words,
     is_name,
     places,
     plural,
     possessive,
 )
 from assistant.prompts import NOT_FOUND
+from index.sentences import split_sentences
 
 # What each pronoun stands for: a person, a thing, a group (plural) or a place.
 PRONOUNS = {
     **dict.fromkeys("he she him her his hers himself herself".split(), "person"),
-    **dict.fromkeys("it its itself this that".split(), "thing"),
+    **dict.fromkeys("it its itself".split(), "thing"),
+    **dict.fromkeys("this that".split(), "that"),  # a thing, or what happened: "Why did that happen?"
     **dict.fromkeys("they them their theirs themselves these those".split(), "group"),
     "there": "place",
 }
@@ -54,7 +57,7 @@ class Reference:
     word: str
     start: int
     end: int
-    kind: str  # "person", "thing", "group", "place"
+    kind: str  # "person", "thing", "that", "group", "place"
     possessive: bool  # "his book" -> "X's book"
     initial: bool  # opens the question: the replacement is capitalised
     after_preposition: bool  # "from there" -> "from Lyon", not "from in Lyon"
@@ -66,7 +69,8 @@ class Previous:
 
     asked: Asked
     answer_names: tuple[str, ...] = ()  # names the answer adds to its question, in order
-    answer_places: tuple[str, ...] = ()  # those of them after "in", "at", "from"...
+    answer_people: tuple[str, ...] = ()  # those that read as a person's name: "Falih al-Fayyad"
+    answer_places: tuple[str, ...] = ()  # those after "in", "at", "from"...
     answer_group: str | None = None  # "Bill Gates and Paul Allen": new names the answer lists together
 
     @property
@@ -75,14 +79,46 @@ class Previous:
 
 
 def previous_turn(asked: Asked, answer: str) -> Previous:
-    """The previous question with the names its answer adds; none from an empty answer or an abstention."""
+    """The previous question with the names its answer adds; none from an empty answer or an abstention.
+
+    Only the answer's sentences about the question count (those that repeat its names, or its words
+    when it has no names): a sentence about something else names something else.
+    """
     if not answer.strip() or answer.strip().startswith(NOT_FOUND):
         return Previous(asked)
-    words = Words(MARKER.sub("", answer))
-    asked_text = asked.words.text.lower()
-    new = [n for n in words.names if not re.search(rf"(?<!\w){re.escape(n.text.lower())}(?!\w)", asked_text)]
-    new_places = [p.text for p in places(words) if p in new]
-    return Previous(asked, tuple(n.text for n in new), tuple(new_places), _group(words, new))
+    sentences = [Words(s) for s in split_sentences(MARKER.sub("", answer))]
+    relevant = [w for w in sentences if _about_the_question(w, asked)] or sentences[:1]
+    names: list[str] = []
+    found_places: list[str] = []
+    groups: list[str] = []
+    for words in relevant:
+        new = [n for n in words.names if _new(n.text, asked)]
+        names += [n.text for n in new]
+        found_places += [p.text for p in places(words) if p in new]
+        groups += [g for g in [_group(words, new)] if g]
+    people = tuple(n for n in names if _person_like(n))
+    return Previous(asked, tuple(names), people, tuple(found_places), groups[0] if groups else None)
+
+
+def _mentions(text: str, phrase: str) -> bool:
+    return bool(re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", text.lower()))
+
+
+def _new(name: str, asked: Asked) -> bool:
+    """Not the question's own: neither in it ("Microsoft") nor holding one of its names ("pro-Iran X")."""
+    return not _mentions(asked.words.text, name) and not any(_mentions(name, n.text) for n in asked.words.names)
+
+
+def _about_the_question(sentence: Words, asked: Asked) -> bool:
+    if asked.words.names:
+        return any(_mentions(sentence.text, name.text) for name in asked.words.names)
+    return bool(content_words(sentence) & content_words(asked.words))
+
+
+def _person_like(name: str) -> bool:
+    """Two or more capitalised words, none an acronym: "Falih al-Fayyad", not "Iraq" or "US Central Command"."""
+    words = name.split()
+    return len(words) >= 2 and name[:1].isupper() and not any(len(w) > 1 and w.isupper() for w in words)
 
 
 def _group(words: Words, names: list[Phrase]) -> str | None:
@@ -159,37 +195,49 @@ def _existential(words: Words, i: int) -> bool:
 
 
 # -- what they refer to --------------------------------------------------------------------------
-def referent(kind: str, previous: Previous) -> str | None:
-    """What a pronoun of this kind refers to in the previous turn, or None.
+def referents(kind: str, previous: Previous) -> list[str]:
+    """What a pronoun of this kind may refer to in the previous turn, the likeliest first.
 
     When the previous question asked for someone or something (who, which X), its answer names
     them; otherwise the pronoun refers to what the previous question was about.
     """
     asked = previous.asked
-    answered = previous.answer_names[0] if previous.answer_names else None
+    answered = list(previous.answer_names) if asked.asks in ("person", "thing") else []
     if kind == "person":
-        if asked.asks in ("person", "thing") and answered:
-            return answered
-        # A plural subject is no "he": "How many US troops ...?" "Where was she born?" has no referent.
-        return asked.described or (None if asked.subject and plural(asked.subject.text) else about(asked))
+        # A plural subject is no "he": after "How many US troops ...?", "Where was she born?" has no referent.
+        own = None if asked.subject and plural(asked.subject.text) else about(asked)
+        people = previous.answer_people if asked.asks in ("person", "thing") else ()
+        return _present(*people, asked.described, own)
     if kind == "thing":
-        return (answered if asked.asks == "thing" else None) or about(asked)
-    if kind == "group":
-        if asked.asks in ("person", "thing") and answered:
-            return previous.answer_group or answered  # "Who won?" "France won." "Who was their coach?"
+        return _present(*(answered if asked.asks == "thing" else []), _singular(asked))
+    if kind == "that":  # what the question was about, whole: the answer's names are rarely meant
+        return _present(asked.subject.text if asked.subject is not None else None)
+    if kind == "group":  # "Who won?" "France won." "Who was their coach?"
         plurals = [p.text for p in (asked.subject, asked.counted) if p is not None and plural(p.text)]
-        return plurals[0] if plurals else about(asked)
-    return _place(previous)
+        return _present(previous.answer_group if answered else None, *answered, *plurals, about(asked))
+    return _places(previous)
 
 
-def _place(previous: Previous) -> str | None:
-    """ "there": the place a where/which question's answer names, else the previous question's place,
-    else a place or name its answer adds ("What is the capital of France?" "Paris is ...")."""
-    asked, answer = previous.asked, previous.answer_places or previous.answer_names
-    if asked.asks in ("place", "thing") and answer:
-        return answer[0]
-    own = asked.places
-    return own[-1].text if own else (answer[0] if answer else None)
+def _present(*candidates: str | None) -> list[str]:
+    return list(dict.fromkeys(c for c in candidates if c))
+
+
+def _singular(asked: Asked) -> str | None:
+    """What "it" refers to: the question's subject, or, when that is plural ("How many ISIS fighters
+    were freed under the general amnesty?"), the first singular phrase after a preposition."""
+    if asked.subject is None or not plural(asked.subject.text):
+        return about(asked)
+    singular = [o.text for o in asked.objects if not plural(o.text)]
+    return singular[0] if singular else about(asked)
+
+
+def _places(previous: Previous) -> list[str]:
+    """ "there": where a where-question's answer says, the previous question's own places (the last
+    first), then the places and names its answer adds ("Which city ...?" "London ...")."""
+    asked = previous.asked
+    where = previous.answer_places + previous.answer_names if asked.asks == "place" else ()
+    own = [p.text for p in reversed(asked.places)]
+    return _present(*where, *own, *previous.answer_places, *previous.answer_names)
 
 
 def about(asked: Asked) -> str | None:
