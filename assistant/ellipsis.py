@@ -131,8 +131,9 @@ def own_subject(question: str) -> bool:
         return False  # "Which one is cheaper?", "What did the latter say?"
     if asked.words.names or any(year_or_number(low) for low in asked.words.low):
         return True
-    subject = asked.subject.text.lower().split() if asked.subject else []
-    return any(word not in CLOSED | OPENERS | _CONTEXT_WORDS for word in subject)
+    phrases = [asked.subject, *asked.objects]  # "How long does it take [to renew a passport]?"
+    words = [word for phrase in phrases if phrase is not None for word in phrase.text.lower().split()]
+    return any(word not in CLOSED | OPENERS | _CONTEXT_WORDS for word in words)
 
 
 def with_topic(question: str, asked: Asked) -> tuple[str, str] | None:
