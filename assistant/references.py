@@ -73,10 +73,6 @@ class Previous:
     answer_places: tuple[str, ...] = ()  # those after "in", "at", "from"...
     answer_group: str | None = None  # "Bill Gates and Paul Allen": new names the answer lists together
 
-    @property
-    def question(self) -> str:
-        return self.asked.words.text
-
 
 def previous_turn(asked: Asked, answer: str) -> Previous:
     """The previous question with the names its answer adds; none from an empty answer or an abstention.
