@@ -15,15 +15,15 @@
     typed_question  the text whose answer type counts ("how many" wants a number): the question,
                     except for an ellipsis, which repeats the previous question's ask
 
-`standalone_query(question, history, rewriter)` returns only the query. With an LLM `rewriter`
-it asks the LLM to rewrite questions that lean on the conversation, and falls back to `resolve`
-when the LLM fails or returns something unusable.
+`standalone(question, history, rewriter)` is `resolve` with an LLM `rewriter`: the LLM rewrites
+questions that lean on the conversation, and `resolve`'s query stands when the LLM fails or returns
+something unusable. `standalone_query(...)` returns only that query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant.ellipsis import fragment, own_subject, swap, with_topic
@@ -52,7 +52,7 @@ class Resolution:
 
     @property
     def resolved(self) -> bool:
-        return self.kind in ("pronoun", "ellipsis", "topic")
+        return self.query != self.question
 
     @property
     def typed_question(self) -> str:
@@ -73,12 +73,21 @@ def needs_context(question: str) -> bool:
     return bool(find_references(Words(question))) or fragment(question) is not None or not own_subject(question)
 
 
-def standalone_query(question: str, history: Sequence[Message] | None, rewriter: Rewriter | None = None) -> str:
-    """The query to search for: the LLM's rewrite when given and usable, else `resolve(...).query`."""
+def standalone(question: str, history: Sequence[Message] | None, rewriter: Rewriter | None = None) -> Resolution:
+    """`resolve`, with the query rewritten by the LLM `rewriter` when one is given, the question leans
+    on the conversation, and the LLM's rewrite is usable (`how` then starts with "LLM rewrite")."""
     resolution = resolve(question, history)
     if rewriter is None or not history or resolution.kind in ("no history", "independent"):
-        return resolution.query
-    return _rewrite(rewriter, history, question) or resolution.query
+        return resolution
+    rewritten = _rewrite(rewriter, history, question)
+    if rewritten is None:
+        return resolution
+    return replace(resolution, query=rewritten, how=f"LLM rewrite (without the LLM: {resolution.how})")
+
+
+def standalone_query(question: str, history: Sequence[Message] | None, rewriter: Rewriter | None = None) -> str:
+    """The query to search for: `standalone(...).query`."""
+    return standalone(question, history, rewriter).query
 
 
 def history_text(history: Sequence[Message], budget: int = HISTORY_TOKENS) -> str:

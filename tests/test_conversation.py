@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.conversation import Message, needs_context, resolve, standalone_query
+from assistant.conversation import Message, needs_context, resolve, standalone, standalone_query
 from assistant.errors import LLMError
 from assistant.evidence import asks_for_type
 from assistant.phrases import CLOSED
@@ -278,8 +278,10 @@ class FakeRewriter:
 
 def test_the_llm_rewrite_is_used_for_a_follow_up() -> None:
     rewriter = FakeRewriter('"What did Falih al-Fayyad demand from the coalition?"')
-    query = standalone_query("What did he demand?", turn(*FAYYAD), rewriter)
-    assert query == "What did Falih al-Fayyad demand from the coalition?"
+    resolution = standalone("What did he demand?", turn(*FAYYAD), rewriter)
+    assert resolution.query == "What did Falih al-Fayyad demand from the coalition?"
+    assert resolution.question == "What did he demand?" and resolution.resolved
+    assert resolution.how.startswith("LLM rewrite") and resolution.kind == "pronoun"
     history, question = rewriter.calls[0]
     assert question == "What did he demand?" and "Falih al-Fayyad" in history
 
@@ -333,8 +335,8 @@ def test_the_query_is_never_empty_and_the_question_is_kept(question: str, histor
     resolution = resolve(question, history)
     assert resolution.query.strip() and resolution.question == question
     assert resolution == resolve(question, history), "deterministic"
-    if not resolution.resolved:
-        assert resolution.query == question
+    if resolution.kind in ("no history", "independent", "unresolved"):
+        assert resolution.query == question and not resolution.resolved
 
 
 @settings(max_examples=100, deadline=None)
