@@ -25,7 +25,9 @@ class Answerer(Protocol):
     # Whether its "not in the documents" can be taken at its word (Assistant._refusal_stands).
     refusals_reliable: bool
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]: ...
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
+        """`question` as the user wrote it; `query`, for a follow-up, what it means standalone."""
+        ...
 
 
 class ExtractiveAnswerer:
@@ -38,8 +40,9 @@ class ExtractiveAnswerer:
         self.sentences = sentences
         self.margin = margin
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        fitting = [e for e in evidence if fits_answer_type(question, e.sentence)] or list(evidence)
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
+        asked = query or question  # "And in Syria?" asks what the standalone query asks
+        fitting = [e for e in evidence if fits_answer_type(asked, e.sentence)] or list(evidence)
         if not fitting:
             return
         best = max(e.score for e in fitting)
@@ -59,8 +62,8 @@ class FakeAnswerer:
         self.replies = list(replies)
         self.prompts: list[list[dict[str, str]]] = []  # the chat messages a real LLM would get
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        self.prompts.append(answer_messages(question, evidence))
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
+        self.prompts.append(answer_messages(question, evidence, query))
         reply = self.replies.pop(0) if self.replies else ""
         for word in reply.split(" "):
             yield word + " "

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
 from assistant.citations import check
-from assistant.conversation import Message, Rewriter, standalone_query
+from assistant.conversation import Message, Rewriter, standalone
 from assistant.errors import QuestionError
 from assistant.evidence import fits_answer_type, select_evidence
 from assistant.prompts import NOT_FOUND
@@ -140,17 +140,20 @@ class Assistant:
         question = _validated(question)
         _check_k(k)
         timer, started = Timer(), time.perf_counter()
-        query = standalone_query(question, history, self.rewriter)
+        resolution = standalone(question, history, self.rewriter)
+        query = resolution.query
         started = timer.lap("rewrite", started)
         passages = self._retrieve(query, filters, k)
         started = timer.lap("retrieve", started)
         evidence = select_evidence(query, passages, self.scorer)
         started = timer.lap("evidence", started)
         base = Answer(question=question, text="", passages=tuple(passages), evidence=tuple(evidence), query=query)
-        if not _strong_enough(query, evidence, self.abstain_threshold):
+        # The kind of answer asked for comes from this question ("Who leads the SDF?" after a
+        # how-many question wants no number), or from the previous one for "And in Syria?".
+        if not _strong_enough(resolution.typed_question, evidence, self.abstain_threshold):
             yield _abstain(base, self.answerer.name, timer)
             return
-        yield from self._answer(base, question, evidence, timer, started)
+        yield from self._answer(base, resolution.typed_question, evidence, timer, started)
 
     # -- steps -------------------------------------------------------------------
     def _retrieve(self, query: str, filters: Sequence[str] | None, k: int) -> list[Passage]:
@@ -158,22 +161,24 @@ class Assistant:
         return self.retriever.search(query, k=k, sources=sources)
 
     def _answer(
-        self, base: Answer, question: str, evidence: list[Evidence], timer: Timer, started: float
+        self, base: Answer, typed: str, evidence: list[Evidence], timer: Timer, started: float
     ) -> Iterator[str | Answer]:
+        """The answerer gets the user's question and the standalone query; `typed` is the text
+        whose kind of answer counts (see `stream`)."""
         pieces: list[str] = []
-        for piece in self.answerer.generate(base.query, evidence):
+        for piece in self.answerer.generate(base.question, evidence, query=base.query):
             pieces.append(piece)
             yield piece
         raw = "".join(pieces).strip()
         timer.lap("generate", started)
         name, refused = self.answerer.name, raw.startswith(NOT_FOUND[:30])
-        if refused and self._refusal_stands(base.query, evidence):
+        if refused and self._refusal_stands(typed, evidence):
             yield _abstain(base, name, timer, note="the answerer found no answer in the evidence")
             return
         checked, answerer = check(raw, evidence), name
         notes = [] if refused else list(checked.notes)
         if checked.supported == 0:  # a refusal has no supported sentence either
-            checked = check("".join(self._fallback.generate(base.query, evidence)), evidence)
+            checked = check("".join(self._fallback.generate(base.question, evidence, query=typed)), evidence)
             answerer = f"{name}->extractive"
             why = (
                 "found no answer, but the evidence passed the abstention check"

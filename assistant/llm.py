@@ -70,8 +70,8 @@ class LocalAnswerer:
                 if piece:
                     yield piece
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        yield from self.chat(answer_messages(question, evidence))
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
+        yield from self.chat(answer_messages(question, evidence, query))
 
     def rewrite(self, history: str, question: str) -> str:
         return "".join(self.chat(condense_messages(history, question), max_tokens=60))
@@ -121,8 +121,8 @@ class OpenAIAnswerer:
         except Exception as exc:  # openai raises APIConnectionError, APITimeoutError, APIStatusError...
             raise LLMError(_openai_message(self.base_url, self.model, exc)) from exc
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        yield from self.chat(answer_messages(question, evidence))
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
+        yield from self.chat(answer_messages(question, evidence, query))
 
     def rewrite(self, history: str, question: str) -> str:
         return "".join(self.chat(condense_messages(history, question)))

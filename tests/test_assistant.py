@@ -159,6 +159,29 @@ def test_follow_up_is_searched_with_its_context_and_the_query_is_exposed(indexed
     assert first.query == first.question
 
 
+def test_an_independent_short_question_after_a_how_many_is_not_glued(indexed: IndexSettings) -> None:
+    history = [
+        {"role": "user", "content": "How many US troops are deployed in Iraq and Syria?"},
+        {"role": "assistant", "content": "There are roughly 2,500 US troops in Iraq and about 900 in Syria [1]."},
+    ]
+    fake = FakeAnswerer(["Mazloum Abdi leads the SDF [1]."])
+    answer = make(indexed, answerer=fake).ask("Who leads the SDF?", history=history)
+    assert answer.query == "Who leads the SDF?"  # searched alone: no troops, no "how many"
+
+
+def test_the_answerer_gets_the_users_question_and_what_it_means(indexed: IndexSettings) -> None:
+    history = [
+        {"role": "user", "content": "Who is the head of the Hashed al-Shaabi alliance?"},
+        {"role": "assistant", "content": "Falih al-Fayyad heads the Hashed al-Shaabi alliance [1]."},
+    ]
+    fake = FakeAnswerer(["He demanded a withdrawal [1]."])
+    answer = make(indexed, answerer=fake, abstain_threshold=0.0).ask("What did he demand?", history=history)
+    prompt = fake.prompts[-1][-1]["content"]
+    assert "Question: What did he demand?" in prompt
+    assert f"In this conversation the question means: {answer.query}" in prompt
+    assert "Fayyad" in answer.query or "Hashed" in answer.query
+
+
 def test_stream_yields_text_then_the_final_answer(indexed: IndexSettings) -> None:
     items = list(make(indexed).stream("How many US troops are deployed in Iraq?"))
     assert all(isinstance(i, str) for i in items[:-1]) and isinstance(items[-1], Answer)

@@ -80,7 +80,7 @@ def test_an_answer_is_never_empty(corpus: Path, tmp_path: Path) -> None:
     class NothingCheckable(ExtractiveAnswerer):
         name = "mute"
 
-        def generate(self, question, evidence):  # type: ignore[no-untyped-def]
+        def generate(self, question, evidence, *, query=None):  # type: ignore[no-untyped-def]
             yield "Yes."  # one word: no claim the checker can verify
 
     mute = NothingCheckable()  # the extractive fallback finding nothing checkable either

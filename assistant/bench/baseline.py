@@ -307,9 +307,9 @@ class CountingAnswerer:
         self.refusals_reliable = inner.refusals_reliable
         self.tokens: list[int] = []
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Any:
-        self.tokens.append(prompt_tokens(answer_messages(question, evidence)))
-        return self.inner.generate(question, evidence)
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Any:
+        self.tokens.append(prompt_tokens(answer_messages(question, evidence, query)))
+        return self.inner.generate(question, evidence, query=query)
 
     def rewrite(self, history: str, question: str) -> str:
         self.tokens.append(prompt_tokens(condense_messages(history, question)))
