@@ -22,8 +22,6 @@ class Answerer(Protocol):
     """Writes an answer from evidence, citing it as [id]; yields the text as it is produced."""
 
     name: str
-    # Whether its "not in the documents" can be taken at its word (Assistant._refusal_stands).
-    refusals_reliable: bool
 
     def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
         """`question` as the user wrote it; `query`, for a follow-up, what it means standalone."""
@@ -33,8 +31,7 @@ class Answerer(Protocol):
 class ExtractiveAnswerer:
     """Composes the answer from the best evidence sentences; never says what they don't."""
 
-    name = "extractive"
-    refusals_reliable = True  # it never refuses: abstaining is the Assistant's check
+    name = "extractive"  # it never refuses: abstaining is the Assistant's decision
 
     def __init__(self, sentences: int = EXTRACTIVE_SENTENCES, margin: float = EXTRACTIVE_MARGIN) -> None:
         self.sentences = sentences
@@ -56,9 +53,8 @@ class ExtractiveAnswerer:
 class FakeAnswerer:
     """A deterministic LLM stand-in for tests: replies from a queue and logs every prompt."""
 
-    def __init__(self, replies: Sequence[str], name: str = "fake", *, refusals_reliable: bool = True) -> None:
+    def __init__(self, replies: Sequence[str], name: str = "fake") -> None:
         self.name = name
-        self.refusals_reliable = refusals_reliable
         self.replies = list(replies)
         self.prompts: list[list[dict[str, str]]] = []  # the chat messages a real LLM would get
 

@@ -15,27 +15,23 @@ from typing import Any
 from assistant.answerers import Answerer, ExtractiveAnswerer
 from assistant.citations import check
 from assistant.conversation import Message, Rewriter, standalone
+from assistant.decision import Calibration, Decision, decide, load_calibration, signals
 from assistant.errors import QuestionError
-from assistant.evidence import fits_answer_type, select_evidence
+from assistant.evidence import select_evidence
 from assistant.prompts import NOT_FOUND
+from assistant.refusals import split_refusals
 from assistant.rerank import Scorer
 from assistant.retrieve import RERANK_POOL, Retriever, Sources
 from assistant.settings import Settings
 from assistant.types import Answer, Evidence, Passage
 from index.embed import Embedder
+from index.lexical import load_current
 from index.store import ChunkStore
 
 MAX_QUESTION_CHARS = 2000  # ~400 words; longer input is a document, not a question
 DEFAULT_K = 6  # passages retrieved per question
 MAX_K = RERANK_POOL  # the retriever reranks this many candidates and returns at most these
-# Abstain unless an evidence sentence of the asked-for kind scores at least this cross-encoder
-# logit. Calibrated with bench/calibrate.py on the sample question set (docs/choices.md).
-ABSTAIN_THRESHOLD = 2.0
 CLOSEST_SHOWN = 3  # passages listed when abstaining
-# A reliable LLM's "not in the documents" is overruled (the extractive answer is shown instead)
-# only when some evidence sentence scores at least this: above every unanswerable question of
-# the sample set (max 7.1). Answerers with unreliable refusals: Assistant._refusal_stands.
-OVERRULE_REFUSAL = 7.5
 
 
 @dataclass
@@ -61,7 +57,8 @@ class Assistant:
         answerer: Answerer | None = None,
         rewriter: Rewriter | None = None,
         fallback: Answerer | None = None,
-        abstain_threshold: float = ABSTAIN_THRESHOLD,
+        calibration: Calibration | None = None,
+        abstain_threshold: float | None = None,
     ) -> None:
         from assistant.rerank import CrossEncoder
         from index.embed import make_embedder
@@ -72,7 +69,11 @@ class Assistant:
         self.scorer = scorer or CrossEncoder.bundled()
         self.answerer = answerer or ExtractiveAnswerer()
         self.rewriter = rewriter
-        self.abstain_threshold = abstain_threshold
+        # The answer-or-abstain model: given, or a plain cut on the best typed evidence score
+        # (fake scorers in tests), or the collection's own (`assistant calibrate`), or the shipped one.
+        if calibration is None and abstain_threshold is not None:
+            calibration = Calibration.cutoff("best_typed", abstain_threshold)
+        self.calibration = calibration or load_calibration(settings.index.home, settings.index.collection)
         self.retriever = Retriever(self.store, self.embedder, self.scorer)
         self._fallback = fallback or ExtractiveAnswerer()  # when the answerer's text has no supported claim
 
@@ -115,10 +116,12 @@ class Assistant:
         history: Sequence[Message] | None = None,
         filters: Sequence[str] | None = None,
         k: int = DEFAULT_K,
+        abstain: bool = True,
     ) -> Answer:
-        """Answer `question`; raises QuestionError (bad question), IndexMissingError, LLMError."""
+        """Answer `question`; raises QuestionError (bad question), IndexMissingError, LLMError.
+        `abstain=False` answers even when the decision says the documents do not (calibration)."""
         answer: Answer | None = None
-        for item in self.stream(question, history=history, filters=filters, k=k):
+        for item in self.stream(question, history=history, filters=filters, k=k, abstain=abstain):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
@@ -131,11 +134,13 @@ class Assistant:
         history: Sequence[Message] | None = None,
         filters: Sequence[str] | None = None,
         k: int = DEFAULT_K,
+        abstain: bool = True,
     ) -> Iterator[str | Answer]:
         """Yield the answer's text as it is generated, then the final, checked `Answer`.
 
-        The final text may differ from the streamed one: unsupported sentences are dropped
-        and citations renumbered.
+        The streamed pieces are unchecked: show them as a draft. Only the final `Answer` is
+        checked; its text may differ from the streamed one (unsupported sentences dropped,
+        citations renumbered, or the extractive answer when the LLM's had no supported claim).
         """
         question = _validated(question)
         _check_k(k)
@@ -146,11 +151,17 @@ class Assistant:
         passages = self._retrieve(query, filters, k)
         started = timer.lap("retrieve", started)
         evidence = select_evidence(query, passages, self.scorer)
+        decision = self.decide(resolution.typed_question, query, passages, evidence)
         started = timer.lap("evidence", started)
-        base = Answer(question=question, text="", passages=tuple(passages), evidence=tuple(evidence), query=query)
-        # The kind of answer asked for comes from this question ("Who leads the SDF?" after a
-        # how-many question wants no number), or from the previous one for "And in Syria?".
-        if not _strong_enough(resolution.typed_question, evidence, self.abstain_threshold):
+        base = Answer(
+            question=question,
+            text="",
+            passages=tuple(passages),
+            evidence=tuple(evidence),
+            query=query,
+            decision=decision.to_dict(),
+        )
+        if decision.abstain and abstain:
             yield _abstain(base, self.answerer.name, timer)
             return
         yield from self._answer(base, resolution.typed_question, evidence, timer, started)
@@ -171,21 +182,25 @@ class Assistant:
             yield piece
         raw = "".join(pieces).strip()
         timer.lap("generate", started)
-        name, refused = self.answerer.name, raw.startswith(NOT_FOUND[:30])
-        if refused and self._refusal_stands(typed, evidence):
-            yield _abstain(base, name, timer, note="the answerer found no answer in the evidence")
+        name = self.answerer.name
+        said, refusals = split_refusals(raw)
+        refused = bool(refusals) and not said.strip()
+        if refused and self.settings.trust_refusals:
+            yield _abstain(base, name, timer, note=f"{name} found no answer in the evidence")
             return
-        checked, answerer = check(raw, evidence), name
-        notes = [] if refused else list(checked.notes)
+        checked, answerer = check(said, evidence), name
+        notes = list(checked.notes)
+        if refusals and not refused:  # a partial answer: what it gives, and what it says is missing
+            notes.append(f"{name} said part of the question is not in the documents: {refusals[0]!r}")
         if checked.supported == 0:  # a refusal has no supported sentence either
             checked = check("".join(self._fallback.generate(base.question, evidence, query=typed)), evidence)
             answerer = f"{name}->extractive"
             why = (
-                "found no answer, but the evidence passed the abstention check"
+                "found no answer, but the decision found the evidence answers"
                 if refused
                 else "gave no supported sentence"
             )
-            notes.append(f"{name} {why}; showing the extractive answer")
+            notes = [f"{name} {why}; showing the extractive answer"]
         if checked.supported == 0:  # never an empty answer: nothing checkable is "not found"
             yield _abstain(base, answerer, timer, note="no sentence of the evidence could be checked as an answer")
             return
@@ -199,14 +214,11 @@ class Assistant:
             notes=tuple(notes),
         )
 
-    def _refusal_stands(self, query: str, evidence: list[Evidence]) -> bool:
-        """An LLM's "not in the documents" is kept, unless the evidence is very strong, for an
-        answerer whose refusals are reliable. The bundled 1.5B model's are not (right 3 times in
-        14 on the sample set, 1 in 3 on generated reports: docs/choices.md), so for it the
-        deterministic abstention check alone decides, and a refusal shows the extractive answer."""
-        if not getattr(self.answerer, "refusals_reliable", True):
-            return False
-        return not _strong_enough(query, evidence, OVERRULE_REFUSAL)
+    def decide(self, typed: str, query: str, passages: Sequence[Passage], evidence: Sequence[Evidence]) -> Decision:
+        """Answer or abstain (assistant.decision). The kind of answer asked for comes from `typed`
+        (this question: "Who leads the SDF?" after a how-many question wants no number; the
+        previous one for "And in Syria?"); the question's vocabulary from the searched `query`."""
+        return decide(signals(query, passages, evidence, load_current(self.store), asked=typed), self.calibration)
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first question (the chat window does this at
@@ -234,11 +246,6 @@ class ChatSession:
         answer = self.assistant.ask(question, history=self.history, filters=self.filters)
         self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
         return answer
-
-
-def _strong_enough(query: str, evidence: list[Evidence], threshold: float) -> bool:
-    """Some evidence sentence scores above the threshold and has the kind of answer asked for."""
-    return any(e.score >= threshold and fits_answer_type(query, e.sentence) for e in evidence)
 
 
 def _check_k(k: int) -> None:

@@ -145,6 +145,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval(args, settings)
 
 
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.calibrate import cmd_calibrate as run_calibrate
+
+    return run_calibrate(args, settings)
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.bench.run import cmd_bench as run_bench
 
@@ -223,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext, module, handler in (
         ("ui", "the chat window in your browser (http://127.0.0.1:7860)", "ui.app", cmd_ui),
         ("eval", "score answers against a question set; write a report", "assistant.evaluate", cmd_eval),
+        (
+            "calibrate",
+            "fit the answer-or-abstain decision on your own question set; kept with the index",
+            "assistant.calibrate",
+            cmd_calibrate,
+        ),
         (
             "bench",
             "measure indexing, answer latency, a baseline and scale; write a report",

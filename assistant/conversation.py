@@ -28,8 +28,8 @@ from typing import Literal
 
 from assistant.ellipsis import fragment, own_subject, swap, with_topic
 from assistant.phrases import Words, analyse
-from assistant.prompts import NOT_FOUND
 from assistant.references import Previous, Reference, find_references, previous_turn, referents, replacement
+from assistant.refusals import is_refusal
 from index.errors import AssistantError
 from index.tokens import count_tokens
 
@@ -187,6 +187,6 @@ def _rewrite(rewriter: Rewriter, history: Sequence[Message], question: str) -> s
         return None
     lines = [line.strip() for line in str(raw).splitlines() if line.strip()]
     text = lines[0].removeprefix("Rewritten question:").strip().strip("\"'") if lines else ""
-    if len(text) < 3 or text.startswith(NOT_FOUND[:30]) or len(text) > 4 * len(question) + 200:
+    if len(text) < 3 or is_refusal(text) or len(text) > 4 * len(question) + 200:
         return None
     return text

@@ -20,6 +20,9 @@ EVIDENCE_BUDGET = 8  # windows the cross-encoder reads (~12 ms each); the rerank
 
 
 # Expected answer types: a "how many" question is not answered by a sentence without a number.
+# A kind is asked by its wh-word near the start ("How many", "And when", "So who") or by a typed
+# phrase anywhere ("Approximately how many ...", "In what year ..."); "when" or "who" later in a
+# question usually opens a clause ("the man who ...") and asks nothing.
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?"
 )
@@ -28,23 +31,57 @@ _MONTHS = (
     r"oct(ober)?|nov(ember)?|dec(ember)?"
 )
 _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)"
-ANSWER_TYPES = {
-    "number": (re.compile(r"^\s*how (many|much)\b", re.I), re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)),
-    "date": (
-        re.compile(r"^\s*(when|what (year|date|day|month))\b", re.I),
-        re.compile(rf"\d|\b({_MONTHS}|{_DAYS})\b", re.I),
+# Before the wh-word: the start, a filler or two ("And when", "So how many"), or a self-correction
+# ("What did they no sorry when did they ...": spoken questions are not clean either).
+_LEAD = (
+    r"(?:^\W*|\b(?:no sorry|or rather|i mean|no wait|sorry|rather|actually)\W+)"
+    r"(?:(?:and|so|but|then|well|ok|okay|now|also|um|uh|oh)\W+){0,2}"
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+|\b[A-Z]{2,}\b")
+
+
+def _asks(lead: str, anywhere: str) -> re.Pattern[str]:
+    return re.compile(rf"{_LEAD}({lead})\b|\b({anywhere})\b", re.I)
+
+
+ASKS = {
+    "number": _asks(
+        r"how (many|much)",
+        r"how (many|much)|what (percentage|percent|proportion|share|number|amount)",
     ),
+    "date": _asks(r"when", r"(in |by |since )?(what|which) (year|date|day|month|century|decade)"),
+    "person": _asks(r"who|whom|whose", r"by whom|which (person|man|woman)"),
+    "place": _asks(r"where", r"(what|which) (country|city|town|state|region|continent|place|river|island)"),
 }
+_HAS = {
+    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    "date": re.compile(rf"\d|\b({_MONTHS}|{_DAYS})\b", re.I),
+}
+HARD_KINDS = ("number", "date")  # a sentence without one cannot answer; person/place are only signals
+
+
+def asked_kinds(question: str) -> list[str]:
+    """The kinds of answer `question` asks for: number, date, person, place (often none)."""
+    return [kind for kind, pattern in ASKS.items() if pattern.search(question)]
+
+
+def holds_kind(kind: str, sentence: str, question: str = "") -> bool:
+    """Whether `sentence` can hold an answer of `kind`: a number or a date for those; for a person
+    or a place, a capitalised name that the question does not already contain."""
+    if kind in _HAS:
+        return bool(_HAS[kind].search(sentence))
+    asked = set(re.findall(r"\w+", question.lower()))
+    return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(sentence))
 
 
 def fits_answer_type(question: str, sentence: str) -> bool:
     """False when the question asks for a number or a date and the sentence has none."""
-    return not any(asks.search(question) and not has.search(sentence) for asks, has in ANSWER_TYPES.values())
+    return all(holds_kind(kind, sentence) for kind in asked_kinds(question) if kind in HARD_KINDS)
 
 
 def asks_for_type(question: str) -> bool:
-    """True for a how-many or when question: the answer must hold a number or a date."""
-    return any(asks.search(question) for asks, _ in ANSWER_TYPES.values())
+    """True when the answer must hold a number or a date."""
+    return any(kind in HARD_KINDS for kind in asked_kinds(question))
 
 
 def type_bonus(question: str) -> Callable[[str], bool] | None:

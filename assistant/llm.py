@@ -32,12 +32,8 @@ class LocalAnswerer:
 
     name = "local"
 
-    def __init__(self, model_path: str, *, threads: int | None = None, refusals_reliable: bool = True) -> None:
+    def __init__(self, model_path: str, *, threads: int | None = None) -> None:
         self.model_path = model_path
-        # The bundled 1.5B model refuses answerable questions more often than unanswerable ones
-        # (docs/choices.md), so make_answerer marks it unreliable, also when ASSISTANT_LOCAL_MODEL
-        # names a copy of it; any other GGUF is trusted.
-        self.refusals_reliable = refusals_reliable
         self.threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
         self._llm: Any = None
         self._lock = threading.Lock()  # one generation at a time: the model is not re-entrant
@@ -91,7 +87,6 @@ class OpenAIAnswerer:
     """
 
     name = "openai"
-    refusals_reliable = True  # server models are usually larger; a small one can be judged with `assistant eval`
 
     def __init__(self, settings: Settings, *, retries: int = 2) -> None:
         from llama_index.llms.openai_like import OpenAILike
@@ -147,13 +142,12 @@ def _openai_message(base_url: str, model: str, exc: Exception) -> str:
 
 # -- registry ------------------------------------------------------------------
 def _local(settings: Settings) -> Answerer:
-    from assistant.local_model import is_bundled, local_model_path, unavailable
+    from assistant.local_model import local_model_path, unavailable
 
     reason = unavailable(settings)
     if reason is not None:
         raise ConfigError(reason)
-    path = local_model_path(settings)
-    return LocalAnswerer(str(path), refusals_reliable=not is_bundled(path))
+    return LocalAnswerer(str(local_model_path(settings)))
 
 
 def _openai(settings: Settings) -> Answerer:

@@ -118,14 +118,6 @@ def local_model_path(settings: Settings) -> Path:
     return assemble(_installed_parts(), bundled_path(settings))
 
 
-def is_bundled(path: Path) -> bool:
-    """Whether `path` is the bundled model, under whatever name (its exact size identifies it)."""
-    try:
-        return path.stat().st_size == GGUF_BYTES
-    except OSError:
-        return False
-
-
 def bundled_available(settings: Settings) -> bool:
     """The bundled model is joined already, or its parts are installed to join."""
     if bundled_ready(settings):

@@ -41,6 +41,10 @@ class Settings:
     openai_model: str | None = None
     openai_timeout: float = 60.0
     local_model: Path | None = None  # a GGUF file; None means the bundled default
+    # Whether an LLM's "not in the documents" ends the answer. Off by default: the bundled model
+    # refused answerable questions more often than unanswerable ones (docs/choices.md), and the
+    # calibrated decision has already judged the evidence. Same for a model local or on a server.
+    trust_refusals: bool = False
     ui_host: str = DEFAULT_UI_HOST
     ui_port: int = DEFAULT_UI_PORT
     ui_auth: Secret = field(default_factory=lambda: Secret(""))  # "user:password"; empty = no login
@@ -61,6 +65,7 @@ class Settings:
             openai_model=env.get("ASSISTANT_OPENAI_MODEL", "").strip() or None,
             openai_timeout=_seconds(env, "ASSISTANT_OPENAI_TIMEOUT", 60.0),
             local_model=Path(local).expanduser() if local else None,
+            trust_refusals=_flag(env, "ASSISTANT_TRUST_REFUSALS", False),
             ui_host=env.get("ASSISTANT_UI_HOST", "").strip() or DEFAULT_UI_HOST,
             ui_port=_port(env, "ASSISTANT_UI_PORT", DEFAULT_UI_PORT),
             ui_auth=_auth(env, "ASSISTANT_AUTH"),
@@ -93,6 +98,17 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be positive")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not true or false")
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

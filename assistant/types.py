@@ -128,6 +128,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     tokens: dict[str, int] = field(default_factory=dict)  # prompt/completion tokens when an LLM ran
     notes: tuple[str, ...] = ()  # e.g. "dropped 1 unsupported sentence"
+    # The answer-or-abstain decision: probability, threshold, signals and their weights
+    # (assistant.decision.Decision.to_dict()); empty when none was made (an error, a bad question).
+    decision: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,4 +145,5 @@ class Answer:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "tokens": dict(self.tokens),
             "notes": list(self.notes),
+            "decision": dict(self.decision),
         }

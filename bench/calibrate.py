@@ -1,82 +1,113 @@
-"""Calibrate the abstention threshold on a question set's answerable and unanswerable questions.
+"""Fit the shipped answer-or-abstain calibration on the outside set's fitting split; report on the other.
 
-Usage: .venv/bin/python bench/calibrate.py [QUESTIONS] [--home DIR]
+Usage: .venv/bin/python bench/calibrate.py [--per-split 700] [--work DIR] [--write]
 
-For every question it records the best cross-encoder logit among evidence sentences that
-have the kind of answer asked for (a number for "how many", a date for "when": the signal
-`Assistant` abstains on), then prints, for candidate thresholds, how many
-unanswerable questions would be refused (abstention recall) and how many answerable
-ones would be wrongly refused (false abstentions). The threshold shipped in
-assistant/api.py is the lowest one that reaches the best abstention recall while
-refusing at most FALSE_ABSTENTION_BUDGET of the answerable questions: a refused good
-question costs the user an answer they were entitled to, while an answered bad question
-still shows its quoted, cited evidence for the reader to judge.
+The outside set is SQuAD 2.0 dev with Disfl-QA questions (../shared/datasets/squad2-disflqa-dev,
+35 Wikipedia articles, 22 with questions). It is split by article (SPLIT below: the sorted
+article names alternate, fit first), so no article's wording is seen on both sides. From each
+split a fixed random sample (seed 13) is asked through the real pipeline (bge, BM25, the
+cross-encoder, extractive answers) with abstention off, and the signals of every question are
+cached in WORK/rows-<split>.jsonl. The model is fitted on the fitting rows only; its threshold
+is the highest whose false abstentions on the fitting rows stay within 0.10; the reporting rows
+are only scored. `--write` stores the result as assistant/calibration.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.api import Assistant  # noqa: E402
-from assistant.conversation import standalone_query  # noqa: E402
-from assistant.evidence import fits_answer_type, select_evidence  # noqa: E402
+from assistant.calibrate import Row, collect, fit_and_choose, format_tradeoff, tradeoff  # noqa: E402
+from assistant.decision import SHIPPED, Calibration  # noqa: E402
+from assistant.questions import Question, load_questions  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from index.embed import make_embedder  # noqa: E402
 from index.ingest import run_index  # noqa: E402
 from index.settings import IndexSettings  # noqa: E402
 
-FALSE_ABSTENTION_BUDGET = 0.05
+DATASET = ROOT.parent / "shared" / "datasets" / "squad2-disflqa-dev"
+SEED = 13
+GRID = [i / 20 for i in range(1, 20)]
 
 
-def top_scores(bot: Assistant, questions: list[dict]) -> list[tuple[bool, float, str]]:
-    rows = []
+def article(question: Question) -> str:
+    if question.gold_sources:
+        return question.gold_sources[0]
+    related = [t.split(":", 1)[1] for t in question.tags if t.startswith("related_source:")]
+    return related[0] if related else ""
+
+
+def split(questions: list[Question]) -> dict[str, list[Question]]:
+    """Articles sorted by name, alternately to 'fit' and 'report'."""
+    articles = sorted({article(q) for q in questions})
+    side = {name: ("fit" if i % 2 == 0 else "report") for i, name in enumerate(articles)}
+    parts: dict[str, list[Question]] = {"fit": [], "report": []}
     for q in questions:
-        query = standalone_query(q["question"], q.get("history") or None)
-        evidence = select_evidence(query, bot.retriever.search(query, k=6), bot.scorer)
-        fitting = [e.score for e in evidence if fits_answer_type(query, e.sentence)]
-        best = max(fitting, default=-99.0)
-        rows.append((bool(q["answerable"]), best, q["id"]))
+        parts[side[article(q)]].append(q)
+    return parts
+
+
+def sample(questions: list[Question], n: int) -> list[Question]:
+    return sorted(random.Random(SEED).sample(questions, min(n, len(questions))), key=lambda q: q.id)
+
+
+def rows_for(name: str, questions: list[Question], work: Path, bot: Assistant) -> list[Row]:
+    cache = work / f"rows-{name}.jsonl"
+    if cache.is_file():
+        rows = [Row.from_dict(json.loads(line)) for line in cache.read_text().splitlines()]
+        if [r.id for r in rows] == [q.id for q in questions]:
+            return rows
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(questions), desc=f"signals ({name})", file=sys.stderr)
+    rows = collect(bot, questions, bar.update)
+    bar.close()
+    cache.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in rows))
     return rows
 
 
-def sweep(rows: list[tuple[bool, float, str]]) -> list[tuple[float, float, float]]:
-    unanswerable = [s for a, s, _ in rows if not a]
-    answerable = [s for a, s, _ in rows if a]
-    results = []
-    for tenth in range(-60, 61, 5):
-        t = tenth / 10
-        recall = sum(s < t for s in unanswerable) / max(1, len(unanswerable))
-        false_rate = sum(s < t for s in answerable) / max(1, len(answerable))
-        results.append((t, recall, false_rate))
-    return results
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("questions", nargs="?", default=str(ROOT / "data/questions/sample.jsonl"))
-    parser.add_argument("--corpus", default=str(ROOT / "data/corpus"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--per-split", type=int, default=700, help="questions sampled from each split")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "calibration")
+    parser.add_argument("--write", action="store_true", help="store the fitted calibration as the shipped one")
     args = parser.parse_args()
-    questions = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()]
-    with tempfile.TemporaryDirectory() as home:
-        settings = Settings(index=IndexSettings(home=Path(home)))
-        run_index(Path(args.corpus), settings.index, make_embedder(settings.index.embed_model))
-        rows = top_scores(Assistant.from_settings(settings, answerer="extractive"), questions)
-    for answerable, score, qid in sorted(rows, key=lambda r: r[1]):
-        print(f"{qid:6} {'answerable  ' if answerable else 'UNANSWERABLE'} {score:6.2f}")
-    print("\n| threshold | abstention recall | false abstentions |\n|---|---|---|")
-    table = sweep(rows)
-    for t, recall, false_rate in table:
-        print(f"| {t:.1f} | {recall:.2f} | {false_rate:.2f} |")
-    allowed = [r for r in table if r[2] <= FALSE_ABSTENTION_BUDGET]
-    best = max(allowed, key=lambda r: (r[1], -r[0]))
-    print(f"\nbest threshold: {best[0]:.1f} (recall {best[1]:.2f}, false abstentions {best[2]:.2f})")
+    args.work.mkdir(parents=True, exist_ok=True)
+    parts = split(load_questions(DATASET / "questions.jsonl"))
+    for name, items in parts.items():
+        articles = sorted({article(q) for q in items})
+        print(
+            f"{name}: {len(items)} questions ({sum(not q.answerable for q in items)} unanswerable), "
+            f"{len(articles)} articles: {', '.join(a.removesuffix('.txt') for a in articles)}"
+        )
+    settings = Settings(index=IndexSettings(home=args.work / "home"))
+    run_index(DATASET / "corpus", settings.index, make_embedder(settings.index.embed_model))
+    bot = Assistant.from_settings(settings, answerer="extractive")
+    rows = {name: rows_for(name, sample(items, args.per_split), args.work, bot) for name, items in parts.items()}
+    source = (
+        f"squad2-disflqa-dev, fitting split (alternate articles by name, {len(rows['fit'])} questions, seed {SEED})"
+    )
+    calibration = fit_and_choose(rows["fit"], source)
+    before = Calibration.cutoff("best_typed", 2.0, "before: best typed logit >= 2.0")
+    print(f"\nweights: {dict(zip(calibration.features, (round(w, 3) for w in calibration.weights), strict=True))}")
+    print(f"bias {calibration.bias:.3f}, threshold {calibration.threshold:.3f}\n")
+    for name in ("fit", "report"):
+        print(f"## {name} split ({len(rows[name])} questions)\n")
+        print(format_tradeoff(tradeoff(rows[name], calibration, GRID)))
+        chosen = tradeoff(rows[name], calibration, [calibration.threshold])[0]
+        old = tradeoff(rows[name], before, [before.threshold])[0]
+        print(f"\nchosen {calibration.threshold:.3f}: {json.dumps({k: round(v, 3) for k, v in chosen.items()})}")
+        print(f"before (logit >= 2.0): {json.dumps({k: round(v, 3) for k, v in old.items()})}\n")
+    if args.write:
+        calibration.save(SHIPPED)
+        print(f"wrote {SHIPPED}")
 
 
 if __name__ == "__main__":

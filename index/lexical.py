@@ -9,6 +9,7 @@ machines) rebuilds it, so lexical and dense results always describe the same chu
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import threading
@@ -66,6 +67,23 @@ class LexicalIndex:
         k = min(k, len(self.ids))
         rows, scores = self.model.retrieve(tokens, k=k, show_progress=False, n_threads=1)  # type: ignore[attr-defined]
         return [(self.ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    # -- term statistics (the abstain decision's coverage signals) -------------
+    def terms(self, text: str) -> list[str]:
+        """The stems BM25 sees in `text` (lowercased, stop words out), unknown words included."""
+        tokenizer = self.tokenizer
+        stop = set(tokenizer.stopwords or ())  # type: ignore[attr-defined]
+        stem = tokenizer.stemmer  # type: ignore[attr-defined]
+        words = re.findall(_TOKEN, normalise(text).lower())
+        return [stem(w) if stem else w for w in words if w not in stop]
+
+    def idf(self, stem: str) -> float:
+        """BM25's idf of a stem over the indexed chunks; a stem no chunk has gets the highest."""
+        scores = getattr(self.model, "scores", None)
+        total = len(self.ids)
+        sid = self.tokenizer.stem_to_sid.get(stem) if scores else None  # type: ignore[attr-defined]
+        frequency = 0 if sid is None else int(scores["indptr"][sid + 1] - scores["indptr"][sid])  # type: ignore[index]
+        return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
 
     # -- persistence -----------------------------------------------------------
     def save(self, folder: Path) -> None:

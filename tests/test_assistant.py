@@ -92,24 +92,47 @@ def test_llm_citations_are_checked_and_renumbered(indexed: IndexSettings) -> Non
     assert answer.citations[0].quote == best.sentence
 
 
-def test_llm_not_found_is_an_abstention(indexed: IndexSettings) -> None:
-    answer = make(indexed, answerer=FakeAnswerer([NOT_FOUND])).ask("How many US troops are deployed in Iraq?")
+def test_a_trusted_llm_refusal_is_an_abstention(indexed: IndexSettings) -> None:
+    bot = make(indexed, answerer=FakeAnswerer([NOT_FOUND]))
+    bot.settings = bot.settings.with_(trust_refusals=True)
+    answer = bot.ask("How many US troops are deployed in Iraq?")
     assert answer.abstained and answer.text.startswith(NOT_FOUND)
 
 
-def test_an_unreliable_llm_refusal_gives_way_to_the_extractive_answer(indexed: IndexSettings) -> None:
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        NOT_FOUND,
+        f'"{NOT_FOUND}"',
+        "The provided documents do not mention how many troops there are.",
+        "I'm sorry, but the evidence does not specify this.",
+        "Based on the evidence, this cannot be determined.",
+    ],
+)
+def test_an_untrusted_refusal_in_any_wording_gives_way_to_the_extractive_answer(
+    indexed: IndexSettings, refusal: str
+) -> None:
     question = "How many US troops are deployed in Iraq?"
-    fake = FakeAnswerer([NOT_FOUND], refusals_reliable=False)
-    answer = make(indexed, answerer=fake).ask(question)
+    answer = make(indexed, answerer=FakeAnswerer([refusal])).ask(question)
     assert not answer.abstained and answer.answerer == "fake->extractive"
     assert answer.text == make(indexed).ask(question).text and answer.citations
     assert answer.notes == (
-        "fake found no answer, but the evidence passed the abstention check; showing the extractive answer",
+        "fake found no answer, but the decision found the evidence answers; showing the extractive answer",
     )
 
 
-def test_an_unreliable_llm_cannot_answer_past_the_abstention_check(indexed: IndexSettings) -> None:
-    fake = FakeAnswerer(["About 2,500 [1]."], refusals_reliable=False)
+def test_a_partial_answer_keeps_its_supported_part_and_says_what_is_missing(indexed: IndexSettings) -> None:
+    probe = make(indexed).ask("How many US troops are deployed in Iraq and Syria?")
+    best = probe.evidence[0]
+    reply = f"{best.sentence} [{best.id}]. The documents do not say why the troops were sent."
+    answer = make(indexed, answerer=FakeAnswerer([reply])).ask("How many US troops are in Iraq and why?")
+    assert not answer.abstained and answer.answerer == "fake" and answer.citations
+    assert "why the troops were sent" not in answer.text
+    assert any("not in the documents" in n and "why the troops were sent" in n for n in answer.notes)
+
+
+def test_a_weak_question_never_reaches_the_llm(indexed: IndexSettings) -> None:
+    fake = FakeAnswerer(["About 2,500 [1]."])
     bot = make(indexed, answerer=fake)
     answer = bot.ask(UNANSWERABLE)
     assert answer.abstained and fake.prompts == [], "weak evidence never reaches the LLM"
@@ -117,18 +140,11 @@ def test_an_unreliable_llm_cannot_answer_past_the_abstention_check(indexed: Inde
     assert not answered.abstained and len(fake.prompts) == 1, "strong evidence does"
 
 
-def test_only_the_bundled_local_model_has_unreliable_refusals(tmp_path: Path) -> None:
-    from assistant.llm import make_answerer
-    from tests.llm_fixtures import MODEL_CACHE, local_gguf
-
-    local_gguf()  # skips when llama-cpp-python is missing; assembles the bundled model once
-    bundled = Settings(index=IndexSettings(home=MODEL_CACHE))
-    assert not make_answerer("local", bundled).refusals_reliable
-    own = tmp_path / "own.gguf"
-    own.write_bytes(b"GGUF")  # not loaded: the answerer opens its model on first use
-    assert make_answerer("local", bundled.with_(local_model=own)).refusals_reliable
-    assert not make_answerer("local", bundled.with_(local_model=local_gguf())).refusals_reliable, "named, still ours"
-    assert make_answerer("extractive", bundled).refusals_reliable
+def test_refusal_trust_is_a_setting_for_every_model() -> None:
+    assert Settings.from_env({}).trust_refusals is False
+    assert Settings.from_env({"ASSISTANT_TRUST_REFUSALS": "yes"}).trust_refusals is True
+    with pytest.raises(assistant.ConfigError, match="ASSISTANT_TRUST_REFUSALS"):
+        Settings.from_env({"ASSISTANT_TRUST_REFUSALS": "sometimes"})
 
 
 def test_hostile_document_text_is_escaped_in_the_prompt(corpus: Path, index_settings: IndexSettings) -> None:

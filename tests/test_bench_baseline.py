@@ -17,6 +17,7 @@ from assistant.bench.context import BenchContext
 from assistant.bench.li_llm import AnswererLLM
 from assistant.prompts import NOT_FOUND
 from assistant.questions import Question, load_questions
+from assistant.refusals import is_refusal
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
 from index.settings import IndexSettings
@@ -60,7 +61,7 @@ class FakeChatter:
     ],
 )
 def test_refusals_are_detected(text: str) -> None:
-    assert b.is_refusal(text)
+    assert is_refusal(text)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_refusals_are_detected(text: str) -> None:
     ],
 )
 def test_answers_are_not_refusals(text: str) -> None:
-    assert not b.is_refusal(text)
+    assert not is_refusal(text)
 
 
 # -- questions -----------------------------------------------------------------------

@@ -98,6 +98,7 @@ def test_ask_open_a_citation_and_see_the_marked_sentence(served: dict[str, Any],
 
     answer = page.locator("#chat .answer:not(.streaming)").first
     sync_api.expect(answer).to_contain_text("2,500", timeout=ANSWER_TIMEOUT_MS)
+    sync_api.expect(page.locator("#chat .draft")).to_have_count(0)  # the checked answer replaced the draft
     sync_api.expect(page.locator("#chat a.cite-ref").first).to_have_text("1")
     title = page.locator("#chat .thought-group .title").filter(has_text="[1]").first
     sync_api.expect(title).to_contain_text(expected.location_label)

@@ -262,3 +262,10 @@ def test_feedback_records_load_as_a_question_set(tmp_path) -> None:  # type: ign
         append_feedback(path, feedback_record(answer, [], up))
     questions = load_questions(path)
     assert len(questions) == 2 and questions[0].gold_sources == ("doc1.txt",)
+
+
+def test_streamed_text_is_a_labelled_draft_until_the_checked_answer_replaces_it() -> None:
+    draft = render.streaming_message("About 2,500 troops [1].")["content"]
+    assert "draft" in draft and render.DRAFT_LABEL in draft
+    final = all_html(render.answer_messages(answer()))
+    assert "draft" not in final and render.DRAFT_LABEL not in final

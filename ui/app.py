@@ -51,6 +51,8 @@ CSS = """
 .searched { font-size: 0.9em; font-style: italic; opacity: 0.8; margin-bottom: 4px; }
 .note { font-size: 0.85em; opacity: 0.7; margin-top: 4px; }
 .error { color: #c92a2a; }
+.draft { opacity: 0.6; font-style: italic; border-left: 3px dashed #adb5bd; padding-left: 8px; }
+.draft-label { font-size: 0.8em; font-style: normal; text-transform: uppercase; letter-spacing: 0.05em; }
 sup.cite a { text-decoration: none; cursor: pointer; }
 """
 

@@ -95,11 +95,16 @@ def _marker(match: re.Match[str]) -> str:
     return f'<sup class="cite">[{links}]</sup>'
 
 
+DRAFT_LABEL = "Draft, checking citations…"  # streamed text is unchecked until the answer replaces it
+
+
 def streaming_message(text: str) -> Message:
-    """The answer while it is still being generated ('' before the first token: a placeholder)."""
+    """The answer while it is still being generated, shown as an unchecked draft (greyed, labelled)
+    until the checked answer replaces it; '' before the first token: a placeholder."""
     if not text.strip():
         return {"role": "assistant", "content": '<div class="answer streaming pending">Searching…</div>'}
-    return {"role": "assistant", "content": f'<div class="answer streaming">{_lines(esc(text.strip()))}</div>'}
+    body = f'<div class="draft-label">{esc(DRAFT_LABEL)}</div>{_lines(esc(text.strip()))}'
+    return {"role": "assistant", "content": f'<div class="answer streaming draft">{body}</div>'}
 
 
 def error_message(text: str) -> Message:

@@ -13,7 +13,6 @@ Chat mode: see CHAT_MODE_NOTE; the engine class actually built is recorded in th
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,8 +24,9 @@ from assistant.answerers import Answerer
 from assistant.bench.context import BenchContext
 from assistant.bench.li_llm import AnswererLLM, Call, Chatter, prompt_tokens
 from assistant.evaluate import DEFAULT_K, evaluate, failures, score
-from assistant.prompts import NOT_FOUND, answer_messages, condense_messages
+from assistant.prompts import answer_messages, condense_messages
 from assistant.questions import Question, load_questions
+from assistant.refusals import is_refusal
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Evidence, Passage
 from index.embed import Embedder, make_embedder
@@ -44,32 +44,6 @@ CHAT_MODE_NOTE = (
     "standalone question by the LLM, the top 2 chunks are retrieved for it and put into the "
     "system message, and the LLM answers."
 )
-
-# A refusal, as the baseline's default prompt asks for one ('Answer "don't know" if not present')
-# or as small models phrase it; searched in the whole reply, case-insensitively. "does not
-# mention" and "is not found" count only with the documents as their subject, so "the US did not
-# have enough troops" or "no weapons were found" are not refusals.
-_NOT = r"\s*(?:not|n'?t|n’t)\s+"
-_SOURCE = r"(?:context|documents?|texts?|articles?|passages?|information|sources?|excerpts?)"
-REFUSAL = re.compile(
-    r"\b(?:"
-    r"(?:do\s+not|don'?t|don’t)\s+know\b"
-    rf"|{_SOURCE}\b[^.]{{0,60}}?\b(?:does|do|did){_NOT}(?:mention|provide|contain|include|specify|say|state|give"
-    r"|offer|discuss|have)"
-    rf"|(?:is|are|was|were){_NOT}(?:mentioned|provided|specified|stated|included|available|given|found|present"
-    rf"|contained)\s+(?:in|within|by)\s+(?:any\s+of\s+)?(?:the\s+)?(?:provided\s+|given\s+)?{_SOURCE}"
-    r"|not\s+(?:mentioned|provided|specified|stated)\s+in\b"
-    r"|no\s+(?:specific\s+|relevant\s+|further\s+)?(?:information|mention|details?)\s+(?:about|on|regarding|in|is|was"
-    r"|provided|available)"
-    r"|(?:cannot|can'?t|can’t|unable\s+to)\s+(?:find|determine|answer|be\s+determined)"
-    r")",
-    re.IGNORECASE,
-)
-
-
-def is_refusal(text: str) -> bool:
-    """True when the reply says the documents do not hold the answer (REFUSAL, or our sentinel)."""
-    return bool(REFUSAL.search(text)) or NOT_FOUND[:30].lower() in text.lower()
 
 
 def pick_questions(questions: Sequence[Question], quick: bool, n: int = QUICK_QUESTIONS) -> list[Question]:
@@ -304,7 +278,6 @@ class CountingAnswerer:
     def __init__(self, inner: Answerer) -> None:
         self.inner = inner
         self.name = inner.name
-        self.refusals_reliable = inner.refusals_reliable
         self.tokens: list[int] = []
 
     def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Any:
