@@ -193,7 +193,8 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     chosen = tradeoff(rows, calibration, [calibration.threshold])[0]
     print(format_tradeoff(tradeoff(rows, calibration, [i / 20 for i in range(1, 20)])))
     print(
-        f"\nChosen threshold {calibration.threshold:.3f}: abstention recall {chosen['abstention_recall']:.3f}, "
+        f"\nFitted on {source}.\n"
+        f"Chosen threshold {calibration.threshold:.3f}: abstention recall {chosen['abstention_recall']:.3f}, "
         f"false abstentions {chosen['false_abstentions']:.3f} (on the same questions it was fitted on).\n"
         f"Saved to {path}; `assistant ask` and `assistant eval` use it for collection "
         f"{settings.index.collection!r}. Delete the file to go back to the shipped calibration."

@@ -110,6 +110,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(answer.to_dict())
     else:
         print(format_answer(answer))
+        if args.explain:
+            from assistant.report import format_decision
+
+            print("\n" + format_decision(answer.decision))
     return EXIT_OK
 
 
@@ -221,7 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ask":
             command.add_argument("question")
             command.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
-            command.add_argument("--k", type=int, default=6, help="passages to retrieve (default 6)")
+            command.add_argument("--k", type=int, default=6, help="passages to retrieve, 1-8 (default 6)")
+            command.add_argument(
+                "--explain", action="store_true", help="show why it answered or abstained: each signal and its weight"
+            )
         command.add_argument("--answerer", choices=ANSWERERS, help="override ASSISTANT_ANSWERER")
         command.add_argument("--source", action="append", metavar="GLOB", help="only documents matching (repeatable)")
         command.set_defaults(handler=cmd_ask if name == "ask" else cmd_chat)

@@ -70,6 +70,20 @@ class Signals:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
 
+# The form of a question, not its content: left out of the coverage signals. "how" and "many" are
+# rare in most documents (a high idf) but no passage is expected to contain them; nor the
+# self-corrections of spoken questions ("no sorry", "or rather", "I mean").
+QUESTION_FORM = (
+    "how many much what which who whom whose when where why whether does did do is are was were "
+    "no sorry rather mean um uh er actually wait"
+)
+
+
+def _question_terms(query: str, stats: TermStats) -> dict[str, float]:
+    form = set(stats.terms(QUESTION_FORM))
+    return {t: stats.idf(t) for t in stats.terms(query) if t not in form}
+
+
 def _coverage(weights: dict[str, float], text_terms: set[str]) -> float:
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0
@@ -90,7 +104,7 @@ def signals(
     kinds = asked_kinds(asked)
     hard = [k for k in kinds if k in HARD_KINDS]
     typed = [e.score for e in evidence if all(holds_kind(k, e.sentence) for k in hard)]
-    weights = {t: stats.idf(t) for t in stats.terms(query)}
+    weights = _question_terms(query, stats)
     best = max(evidence, key=lambda e: e.score, default=None)
     top = passages[:TOP_PASSAGES]
     top_terms = {t for p in top for t in stats.terms(f"{p.title}\n{p.text}")}

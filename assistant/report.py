@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from assistant.types import Answer
 from index.types import IndexSummary
@@ -60,4 +61,38 @@ def format_answer(answer: Answer) -> str:
     total = answer.timings.get("total")
     if total is not None:
         lines.append(f"({answer.answerer}, {total:.2f} s)")
+    return "\n".join(lines)
+
+
+SIGNAL_MEANINGS = {
+    "best": "best evidence sentence's cross-encoder score",
+    "best_typed": "best score among sentences holding the number or date asked for",
+    "margin": "best score minus the second best",
+    "cover_sentence": "share of the question's rare words in the best sentence",
+    "cover_passage": "... in that sentence's passage",
+    "cover_top": "... anywhere in the top passages",
+    "missing_idf": "rarity of the rarest question word found in none of them",
+    "asks_hard": "a number or a date is asked for",
+    "asks_soft": "a person or a place is asked for",
+    "soft_fit": "the best sentence names someone or somewhere new",
+    "dense_top": "best passage's embedding similarity",
+    "agree": "best passage found by both dense and keyword search",
+}
+
+
+def format_decision(decision: dict[str, Any]) -> str:
+    """Why the assistant answered or abstained: probability, threshold, each signal and its push."""
+    if not decision:
+        return "(no decision was made)"
+    verdict = "abstain" if decision["abstain"] else "answer"
+    lines = [
+        f"Decision: {verdict} (P(answerable) = {decision['probability']:.3f}, threshold {decision['threshold']:.3f})",
+        f"Calibration: {decision['calibration']}",
+        "",
+        f"{'signal':<15} {'value':>8} {'push':>7}  meaning",
+    ]
+    pushes = decision.get("contributions", {})
+    for name, value in decision["signals"].items():
+        push = f"{pushes[name]:+.2f}" if name in pushes else ""
+        lines.append(f"{name:<15} {value:>8.3f} {push:>7}  {SIGNAL_MEANINGS.get(name, '')}")
     return "\n".join(lines)
