@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.decision import Calibration, Signals, user_calibration_path
+from assistant.decision import SHIPPED, Calibration, Signals, user_calibration_path
 from assistant.errors import QuestionSetError
 from assistant.questions import Question, load_questions
 from assistant.settings import Settings
+from index.errors import ConfigError
 
 MAX_FALSE_ABSTENTIONS = 0.10  # refusing an answerable question is the second-worst outcome
 L2 = 1.0  # ridge on standardised weights: ~1,000 rows, 12 signals, some of them correlated
@@ -163,6 +164,19 @@ def format_tradeoff(table: Sequence[dict[str, float]]) -> str:
 
 
 # -- the `assistant calibrate` command --------------------------------------------------------
+def _signals(choice: str) -> tuple[str, ...]:
+    """The signal names for `--signals`; ConfigError listing the choices for an unknown one."""
+    if choice == "shipped":
+        return Calibration.load(SHIPPED).features
+    if choice == "all":
+        return Signals.names()
+    names = tuple(n.strip() for n in choice.split(",") if n.strip())
+    unknown = [n for n in names if n not in Signals.names()]
+    if unknown or not names:
+        raise ConfigError(f"unknown signals {unknown}; choose 'shipped', 'all' or from: {', '.join(Signals.names())}")
+    return names
+
+
 def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("questions", help="a question set (JSONL) with answerable and unanswerable questions")
     parser.add_argument(
@@ -170,6 +184,11 @@ def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=MAX_FALSE_ABSTENTIONS,
         help=f"share of answerable questions the decision may refuse (default {MAX_FALSE_ABSTENTIONS})",
+    )
+    parser.add_argument(
+        "--signals",
+        default="shipped",
+        help="signals to fit: 'shipped' (those of the shipped calibration, default), 'all', or a comma list",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -187,7 +206,8 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     bar.close()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     source = f"{Path(args.questions).name} ({len(rows)} questions, all of them), {stamp}"
-    calibration = fit_and_choose(rows, source, max_false=args.max_false_abstentions)
+    features = _signals(args.signals)
+    calibration = fit_and_choose(rows, source, max_false=args.max_false_abstentions, features=features)
     path = user_calibration_path(settings.index.home, settings.index.collection)
     calibration.save(path)
     chosen = tradeoff(rows, calibration, [calibration.threshold])[0]
