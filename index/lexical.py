@@ -9,7 +9,6 @@ machines) rebuilds it, so lexical and dense results always describe the same chu
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -18,21 +17,19 @@ from pathlib import Path
 import numpy as np
 
 from index.store import ChunkStore
+from index.text import INDEX_STOPWORDS, TERM, normalise, stemmer
 
-LEXICAL_VERSION = "1"
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # 4,000 -> 4000 so numbers match either way
-_TOKEN = r"(?u)\b(?:\d+(?:\.\d+)?|\w\w+)\b"  # words of 2+ chars, and any number
-
-
-def normalise(text: str) -> str:
-    return _THOUSANDS.sub("", text)
+# "2": thousands separators before letters are dropped too ("1,000km" -> "1000km"; index.text);
+# a cache written with another version is rebuilt on first use.
+LEXICAL_VERSION = "2"
 
 
 def _tokenizer():  # type: ignore[no-untyped-def]
-    import Stemmer
     from bm25s.tokenization import Tokenizer
 
-    return Tokenizer(lower=True, splitter=_TOKEN, stopwords="en", stemmer=Stemmer.Stemmer("english").stemWord)
+    # index.text's notion of a word, its BM25 stop words and its stemmer: the same "forces" as
+    # everywhere else, and the tokens this index was always built with.
+    return Tokenizer(lower=True, splitter=TERM.pattern, stopwords=sorted(INDEX_STOPWORDS), stemmer=stemmer())
 
 
 @dataclass
