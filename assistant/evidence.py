@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from assistant.rerank import Scorer
 from assistant.types import Evidence, Passage
 from assistant.windows import shortlist, unique, windows
+from index import text as tx
 
 MAX_EVIDENCE = 6  # sentences given to an answerer; ~6 x 60 tokens keeps LLM prompts short
 PASSAGES_FOR_EVIDENCE = 5  # top passages whose sentences are considered
@@ -20,14 +21,10 @@ EVIDENCE_BUDGET = 8  # windows the cross-encoder reads (~12 ms each); the rerank
 
 
 # Expected answer types: a "how many" question is not answered by a sentence without a number.
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?"
-)
-_MONTHS = (
-    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
-    r"oct(ober)?|nov(ember)?|dec(ember)?"
-)
-_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)"
+# The number words, months and weekdays are index.text's.
+_NUMBER_WORDS = "|".join([*sorted(tx.NUMBER_WORDS, key=len, reverse=True), "dozens?", *(f"{w}s?" for w in tx.SCALES)])
+_MONTHS = "|".join(sorted(tx.MONTHS, key=len, reverse=True))
+_DAYS = "|".join([*tx.WEEKDAYS, "yesterday", "today", "last (week|month|year)"])
 ANSWER_TYPES = {
     "number": (re.compile(r"^\s*how (many|much)\b", re.I), re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)),
     "date": (
