@@ -17,12 +17,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from assistant import lexicon
-from assistant.reading import CONTENT, DETERMINERS, PREPOSITIONS, Reading, Slot
+from assistant.reading import CONNECTORS, CONTENT, DETERMINERS, PREPOSITIONS, Reading, Slot
+from index import text as tx
 
 Pair = tuple[int, int]  # (token index of a word or of a slot of the other kind, slot number)
 Matches = dict[str, list[set[int]]]  # per kind, per claim slot: the text's slots it can be
-_PRONOUNS = frozenset("it its they their he his she her".split())
-DIRECTIONS = lexicon.UP | lexicon.DOWN  # checked on their own: they float ("revenue ..., up 12%")
+_PERSONAL = frozenset("it they he she".split())
+_POSSESSIVE = frozenset("its their his her".split())
+_PRONOUNS = _PERSONAL | _POSSESSIVE
+_AUXILIARIES = frozenset(
+    "is are was were be been has have had will would may might can could should must shall do does did".split()
+)
+# Checked on their own for numbers: they float ("revenue ..., up 12%"); a date binds them ("fell in 1989").
+DIRECTIONS = lexicon.UP | lexicon.DOWN
 
 
 def problems(c: Reading, e: Reading, matches: Matches, kind: str) -> Iterable[str]:
@@ -42,7 +49,7 @@ def claimed(c: Reading, kind: str) -> list[list[list[Pair]]]:
     slots, clauses = c.slots(kind), joined(c, backward=False)
     for clause in sorted(set(clauses)):
         here = [n for n, s in enumerate(slots) if clauses[s.start] == clause]
-        words = [i for i in c.content() if clauses[i] == clause and c.keys[i] not in DIRECTIONS]
+        words = [i for i in c.content() if clauses[i] == clause and (kind == "date" or c.keys[i] not in DIRECTIONS)]
         if not here:
             continue
         # the subject goes with the clause's slots up to one an adverbial introduces ("in the 12 weeks")
@@ -69,15 +76,14 @@ def allowed(e: Reading, kind: str) -> dict[int, set[int]]:
             before = [n for n in here if slots[n].end <= i]
             after = [n for n in here if slots[n].start > i]
             if not before:
-                found[i] |= {n for n in here if not _restated(e, slots, n, i)}
+                found[i] |= {n for n in here if n == here[0] or not (_restated(e, slots, n, i) or _owned(e, slots[n]))}
             elif not after or (kind == "number" and introduced(e, slots[after[0]])):
                 found[i].add(before[-1])
             else:
                 found[i] |= {before[-1], after[0]}
             # a slot of a clause that joined this one ("..., up 12%") goes with the words before it
-            found[i] |= {
-                n for n in after if e.clauses[slots[n].start] != e.clauses[i] and not _restated(e, slots, n, i)
-            }
+            joining = [n for n in after if e.clauses[slots[n].start] != e.clauses[i]]
+            found[i] |= {n for n in joining if not (_restated(e, slots, n, i) or _owned(e, slots[n]))}
     _share_chained(e, slots, found)
     _share_ellipsis(e, slots, found)
     _share_subject(e, slots, found)
@@ -90,20 +96,21 @@ def allowed(e: Reading, kind: str) -> dict[int, set[int]]:
 
 
 def joined(r: Reading, *, backward: bool) -> list[int]:
-    """Clause numbers with comma clauses joined to a neighbour: a clause without a slot before a
-    comma joins the next ("At the summit of Everest, water boils at 100 degrees"); with
+    """Clause numbers with comma clauses joined to a neighbour: a sentence's opening clause
+    without a slot joins the next ("At the summit of Everest, water boils at 100 degrees"); with
     `backward`, a clause with no words before its first slot joins the one before ("..., up 12%
     from a year earlier", "In 2023, 4.1 million people")."""
     ids = sorted(set(r.clauses))
     parent = {k: k for k in ids}
     every = r.numbers + r.dates
     slotted = {r.clauses[s.start] for s in every}
+    opening = {r.clauses[r.sentences.index(sentence)] for sentence in set(r.sentences)}
     for k in ids:
         if k not in r.after_comma or k - 1 not in parent:
             continue
         first = min((s.start for s in every if r.clauses[s.start] == k), default=None)
         lead = [i for i in r.content() if r.clauses[i] == k and first is not None and i < first]
-        if k - 1 not in slotted:
+        if k - 1 not in slotted and k - 1 in opening:
             parent[k - 1] = k
         elif backward and first is not None and all(r.keys[i] in DIRECTIONS for i in lead):
             parent[k] = k - 1
@@ -120,7 +127,7 @@ def links(r: Reading, *, strict: bool) -> set[tuple[int, int]]:
     """(number, date) pairs written next to each other: at most 3 tokens and 1 content word
     between, same sentence ("2.5 million people in 2019", "In 2023, 4.1 million"). `strict`
     keeps one number per date: the one before a date a preposition introduces ("... in 2019"),
-    else the one after; with none next to it, the nearest in its clause. Otherwise, with none
+    else the one after; with none next to it, the nearest before it in its clause. Otherwise, with none
     next to it, every number of its clause; and a date of a sentence's first clause also dates
     the sentence's numbers that have no date next to them."""
     found = set()
@@ -156,8 +163,10 @@ def _one(r: Reading, date: Slot, near: list[int]) -> list[int]:
 
 
 def _nearest(r: Reading, date: Slot) -> list[int]:
-    same = [n for n, s in enumerate(r.numbers) if r.clauses[s.start] == r.clauses[date.start]]
-    return [min(same, key=lambda n: abs(r.numbers[n].start - date.start))] if same else []
+    """The nearest number before a date that ends its clause ("150 breeding pairs ... in 1985");
+    a date that opens a clause ("On 23 March a ship carrying 4,200") dates the event, not a number."""
+    same = [n for n, s in enumerate(r.numbers) if r.clauses[s.start] == r.clauses[date.start] and s.end <= date.start]
+    return [max(same)] if same else []
 
 
 def _close(r: Reading, a: Slot, b: Slot) -> bool:
@@ -185,6 +194,20 @@ def _restated(r: Reading, slots: tuple[Slot, ...], n: int, i: int) -> bool:
     gap = range(i + 1, slots[earlier[0]].start)
     words = [j for j in gap if r.kinds[j] in CONTENT]
     return 0 < len(gap) <= 2 and bool(words) and all(j in words or r.tokens[j].text == "of" for j in gap)
+
+
+def _owned(r: Reading, slot: Slot) -> bool:
+    """A slot written right after a name's possessive ("Hubble's 2.4-metre mirror"): the words of
+    the clause's subject do not go with it."""
+    i = slot.start - 1
+    while i >= 0 and r.kinds[i] == "approx":
+        i -= 1
+    return (
+        i >= 0
+        and r.kinds[i] in CONTENT
+        and r.tokens[i].capital
+        and r.text[r.tokens[i].end : r.tokens[i].end + 1] == "'"
+    )
 
 
 def _share_chained(r: Reading, slots: tuple[Slot, ...], found: dict[int, set[int]]) -> None:
@@ -222,25 +245,84 @@ def _elliptic(r: Reading, slot: Slot, previous: Slot) -> bool:
 
 
 def _share_subject(r: Reading, slots: tuple[Slot, ...], found: dict[int, set[int]]) -> None:
-    """A sentence's subject (the words before the first slot of its first clause) goes with every
-    slot of a clause that refers back to it with a pronoun ("Water boils at 100 degrees at sea
-    level, but at the summit it boils at about 70"; "Fayyad spoke. He demanded ... by 2025");
-    names in it go with every slot of the sentence."""
-    subjects = {sentence: _subject(r, slots, sentence) for sentence in set(r.sentences)}
+    """Every slot of a clause goes with the words it refers back to (`referents`), and with the
+    names in its sentence's subject."""
     for n, slot in enumerate(slots):
-        sentence, clause = r.sentences[slot.start], r.clauses[slot.start]
-        refers = any(t.text in _PRONOUNS for t, k in zip(r.tokens, r.clauses, strict=True) if k == clause)
-        opens = r.sentences.index(sentence)
-        subject = subjects[sentence] + (subjects.get(sentence - 1, []) if r.tokens[opens].text in _PRONOUNS else [])
-        for i in subject:
-            if refers or r.kinds[i] == "entity" or r.tokens[i].capital:
-                found[i].add(n)
+        for i in referents(r, slots, r.clauses[slot.start]) + _names(r, slots, r.sentences[slot.start]):
+            found[i].add(n)
 
 
-def _subject(r: Reading, slots: Sequence[Slot], sentence: int) -> list[int]:
-    first_clause = r.clauses[r.sentences.index(sentence)]
+def referents(r: Reading, slots: Sequence[Slot], clause: int) -> list[int]:
+    """The words a clause takes from the start of its sentence (or of the sentence before, when
+    its sentence opens with a pronoun). "it", "they", "he", "she" may stand for anything the first
+    clause names before its first slot ("..., after it had been judged": Hillside Primary;
+    "at the summit it boils at about 70": water); a possessive or a clause opening with a verb
+    takes the subject ("..., but will keep its research centre open", "..., rising to €120
+    million": Bayern Munich, not the initial fee)."""
+    members = [i for i, k in enumerate(r.clauses) if k == clause]
+    sentence = r.sentences[members[0]]
+    words = {r.tokens[i].text for i in members}
+    first = next((i for i in members if r.tokens[i].text not in CONNECTORS), None)
+    verb = first is not None and r.kinds[first] == "word" and r.tokens[first].text.endswith(("ed", "ing"))
+    sentences = [sentence]
+    if r.tokens[r.sentences.index(sentence)].text in _PRONOUNS and sentence > 0:
+        sentences.append(sentence - 1)
+    if words & _PERSONAL:
+        return [i for k in sentences for i in _antecedents(r, slots, k)]
+    return [i for k in sentences for i in subject(r, slots, k)] if verb or words & _POSSESSIVE else []
+
+
+def _names(r: Reading, slots: Sequence[Slot], sentence: int) -> list[int]:
+    return [i for i in subject(r, slots, sentence) if r.kinds[i] == "entity" or r.tokens[i].capital]
+
+
+def _antecedents(r: Reading, slots: Sequence[Slot], sentence: int) -> list[int]:
+    """The first clause's content words before its first slot, without the verb right before it."""
+    opens = r.sentences.index(sentence)
+    first_clause = r.clauses[opens]
     first = min((s.start for s in slots if r.clauses[s.start] == first_clause), default=len(r.tokens))
-    return [i for i in r.content() if r.clauses[i] == first_clause and i < first]
+    words = [i for i in r.content() if r.clauses[i] == first_clause and i < first]
+    if first == len(r.tokens) or len(words) < 2:
+        return words
+    possessive = r.text[r.tokens[words[-1]].end : r.tokens[words[-1]].end + 1] == "'"
+    linked = not possessive and all(_linking(r, j) for j in range(words[-1] + 1, first))
+    return words[:-1] if linked else words
+
+
+def subject(r: Reading, slots: Sequence[Slot], sentence: int) -> list[int]:
+    """The subject of a sentence: its first clause's content words before its first verb (an
+    auxiliary, a past form: "Bayern Munich signed ...", "The Berlin Wall fell ..."), or else
+    `_antecedents` ("Water boils at 100")."""
+    opens = r.sentences.index(sentence)
+    first_clause = r.clauses[opens]
+    ends = [j for j in range(opens, len(r.tokens)) if r.clauses[j] == first_clause]
+    verb = next((j for j in ends if _verb_like(r, j)), None)
+    if verb is None:
+        return _antecedents(r, slots, sentence)
+    return [i for i in r.content() if r.clauses[i] == first_clause and i < verb]
+
+
+def _verb_like(r: Reading, j: int) -> bool:
+    word = r.tokens[j].text
+    past = r.kinds[j] == "word" and not r.tokens[j].capital and (word.endswith("ed") or word in tx.IRREGULAR)
+    return word in _AUXILIARIES or r.kinds[j] in ("hedge", "negation") or past
+
+
+def _linking(r: Reading, j: int) -> bool:
+    return r.kinds[j] in ("approx", "bound") or r.tokens[j].text in PREPOSITIONS | DETERMINERS
+
+
+def clause_keys(r: Reading) -> list[set[str]]:
+    """The content keys of each clause of a cited text, generously: joined clauses ("..., up
+    12%") as one, each with the words it refers back to and its sentence's subject's names."""
+    clauses, slots = joined(r, backward=True), r.numbers + r.dates
+    found = []
+    for clause in sorted(set(clauses)):
+        members = [i for i, k in enumerate(clauses) if k == clause]
+        taken = {j for k in {r.clauses[i] for i in members} for j in referents(r, slots, k)}
+        taken |= set(_names(r, slots, r.sentences[members[0]]))
+        found.append({r.keys[i] for i in members if r.kinds[i] in CONTENT} | {r.keys[i] for i in taken})
+    return found
 
 
 def _fits(c: Reading, e: Reading, pair: Pair, kind: str, matches: Matches, seen: dict[str, list[set[int]]]) -> bool:

@@ -60,7 +60,7 @@ class Assessment:
 
 def assess(claim: str, text: str, similarity: Similarity | None = None) -> Assessment:
     """Check `claim` against `text` (see the module docstring)."""
-    c, e = read(claim), read(text)
+    c, e = _read(claim), _read(text)
     if sum(kind not in ("stop", "part", "approx", "bound") for kind in c.kinds) < MIN_CLAIM_ITEMS:
         return Assessment(0.0, ("too short to check",))
     matches: binding.Matches = {
@@ -70,6 +70,7 @@ def assess(claim: str, text: str, similarity: Similarity | None = None) -> Asses
     problems = [
         *_missing_values(c, e, matches),
         *_missing_names(c, e),
+        *_misplaced_names(c, e),
         *_opposites(c, e),
         *_directions(c, e, matches["number"]),
         *binding.problems(c, e, matches, "number"),
@@ -81,6 +82,12 @@ def assess(claim: str, text: str, similarity: Similarity | None = None) -> Asses
     score, unexplained = _word_support(c, e, similarity)
     problems += [f"'{word}' is not in the cited text" for word in unexplained]
     return Assessment(0.0 if problems else score, tuple(dict.fromkeys(problems)))
+
+
+@lru_cache(maxsize=512)
+def _read(text: str) -> Reading:
+    """`read`, once per text: an answer's claims are each checked against the same evidence."""
+    return read(text)
 
 
 # -- numbers and dates -----------------------------------------------------------------
@@ -96,7 +103,7 @@ def _same_number(claim: Slot, other: Slot, dated: bool = False) -> bool:
     # "to 5%" is not "by 5%"; "up from 41%" is an earlier value: the claim says so ("from",
     # "compared with") or gives its date
     roles = not ({claim.role, other.role} <= lexicon.ROLES and claim.role != other.role)
-    earlier = other.role != "from" or claim.role in ("from", "compared") or dated
+    earlier = not other.earlier or claim.role in ("from", "compared") or dated
     return close and units and roles and earlier and claim.bound in ("", other.bound)
 
 
@@ -152,16 +159,54 @@ def _missing_names(c: Reading, e: Reading) -> Iterable[str]:
             yield f"'{c.tokens[i].surface}' is not in the cited text"
 
 
+def _misplaced_names(c: Reading, e: Reading) -> Iterable[str]:
+    """A name does not take a word the text gives to another name: "its Cardiff plant" against
+    "its Bristol plant ..., but will keep its research centre in Cardiff open"."""
+    present, clauses = set(e.keys), binding.clause_keys(e)
+    theirs = _named(e)
+    for i, kind in enumerate(c.kinds):
+        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(c.kinds) and c.kinds[j] in ("word", "entity")]
+        for j in neighbours if kind == "entity" and c.keys[i] in present else ():
+            pair = {c.keys[i], c.keys[j]}
+            elsewhere = theirs.get(c.keys[j], set()) - {c.keys[i]}
+            if len(pair) == 2 and elsewhere and not any(pair <= keys for keys in clauses):
+                said = f"'{c.tokens[i].surface} {c.tokens[j].surface}'"
+                yield f"{said}: the cited text says '{c.tokens[j].surface}' of another name"
+
+
+def _named(r: Reading) -> dict[str, set[str]]:
+    """For each word written next to a name, the names it is written next to."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for i, kind in enumerate(r.kinds):
+        for j in (i - 1, i + 1) if kind == "entity" else ():
+            if 0 <= j < len(r.kinds) and r.kinds[j] == "word":
+                found[r.keys[j]].add(r.keys[i])
+    return found
+
+
 def _opposites(c: Reading, e: Reading) -> Iterable[str]:
-    present = set(e.keys) - {""}
+    """A claim word whose opposite the text states instead ("higher" against "lower"), or states
+    about the same things ("close its research centre" against "keep its research centre open"
+    when the text closes something else)."""
+    present, clauses = set(e.keys) - {""}, binding.clause_keys(e)
     for i in c.content():
         key = c.keys[i]
-        if key in present:
-            continue
-        paired = any(key in a and present & b and not present & a for a, b in _pairs())
-        prefixed = any(key == p + other or other == p + key for other in present for p in _OPPOSITE_PREFIXES)
+        opposite = set().union(*(b for a, b in _pairs() if key in a))
+        if key not in present:
+            paired = any(key in a and present & b and not present & a for a, b in _pairs())
+            prefixed = any(key == p + other or other == p + key for other in present for p in _OPPOSITE_PREFIXES)
+        else:
+            paired, prefixed = bool(opposite & present) and _said_opposite(c, i, opposite, clauses), False
         if paired or prefixed:
             yield f"'{c.tokens[i].surface}': the cited text says the opposite"
+
+
+def _said_opposite(c: Reading, i: int, opposite: set[str], clauses: list[set[str]]) -> bool:
+    """The text's clause that shares the most of word i's clause holds its opposite, not it."""
+    words = {c.keys[j] for j in c.content() if c.clauses[j] == c.clauses[i] and j != i}
+    best = max((len(words & keys) for keys in clauses), default=0)
+    chosen = [keys for keys in clauses if best and len(words & keys) == best]
+    return bool(chosen) and all(keys & opposite and c.keys[i] not in keys for keys in chosen)
 
 
 @lru_cache(maxsize=1)
@@ -172,16 +217,15 @@ def _pairs() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
 # -- negation, hedges, swapped roles -----------------------------------------------------
 def _polarity(c: Reading, e: Reading) -> Iterable[str]:
     """Each claim clause is negated as often (odd or even) as the text's clause that says the
-    same of its object (its last content word: "the council voted to raise parking fees"
-    against "..., rejecting a proposal to raise parking fees"), or else that shares the most of
-    its words."""
+    same of its object, its last content word ("the council voted to raise parking fees"
+    against "..., rejecting a proposal to raise parking fees"), unless another clause shares
+    clearly more of its words ("ask a doctor before taking paracetamol")."""
     theirs = _clause_words(e, binding.joined(e, backward=True))
     for negations, words, last in _clause_words(c, binding.joined(c, backward=False)).values():
         shared = {k: len(_related_keys(words) & other) for k, (_, other, _) in theirs.items()}
         best = max(shared.values(), default=0)
-        chosen = [k for k, (_, other, _) in theirs.items() if last in other] or [
-            k for k, n in shared.items() if n == best and best
-        ]
+        holding = [k for k, (_, other, _) in theirs.items() if last in other and shared[k] >= best - 1]
+        chosen = holding or [k for k, n in shared.items() if n == best and best]
         if chosen and all(theirs[k][0] % 2 != negations % 2 for k in chosen):
             said = "negates" if negations % 2 else "does not negate"
             yield f"the claim {said} what the cited text says about {', '.join(sorted(words & theirs[chosen[0]][1]))}"
@@ -215,7 +259,8 @@ def _hedges(c: Reading, e: Reading) -> Iterable[str]:
 def _swapped_roles(c: Reading, e: Reading) -> Iterable[str]:
     """'A beat B' against 'B beat A': two names on either side of a shared word, in the other
     order in the text, written in the same voice (active or passive)."""
-    names = [i for i, kind in enumerate(c.kinds) if kind == "entity" or (kind == "word" and c.tokens[i].capital)]
+    written = {e.keys[i] for i in e.content() if e.kinds[i] == "entity" or e.tokens[i].capital}
+    names = [i for i in c.content() if c.kinds[i] == "entity" or (c.tokens[i].capital and c.keys[i] in written)]
     for a in names:
         for b in names:
             if b <= a or c.keys[a] == c.keys[b] or c.clauses[a] != c.clauses[b]:
@@ -228,7 +273,7 @@ def _swapped_roles(c: Reading, e: Reading) -> Iterable[str]:
 def _reversed_in(e: Reading, a: str, verb: str, b: str, passive: bool) -> bool:
     forward = reverse = False
     for v in (i for i, k in enumerate(e.keys) if k == verb):
-        same = [i for i, k in enumerate(e.keys) if k in (a, b) and e.clauses[i] == e.clauses[v]]
+        same = [i for i, k in enumerate(e.keys) if k in (a, b) and e.sentences[i] == e.sentences[v]]
         a_first = any(e.keys[i] == a and i < v for i in same) and any(e.keys[i] == b and i > v for i in same)
         b_first = any(e.keys[i] == b and i < v for i in same) and any(e.keys[i] == a and i > v for i in same)
         forward |= a_first

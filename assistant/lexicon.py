@@ -22,7 +22,9 @@ def _groups(*lines: str) -> tuple[frozenset[str], ...]:
 
 # Direction words: any two in one group say the same thing; the two groups are opposites.
 UP = _roots("rise up increase grow gain climb jump higher raise soar surge boost more above expand")
-DOWN = _roots("fall down decrease decline drop lower cut reduce slip slide sink plunge shrink fewer less below")
+DOWN = _roots(
+    "fall down decrease decline drop lower cut reduce slip slide sink plunge shrink fewer less below slow ease"
+)
 
 # Words that can stand for each other in a claim (roots; one group per meaning).
 SYNONYMS: tuple[frozenset[str], ...] = (
@@ -69,6 +71,7 @@ SYNONYMS: tuple[frozenset[str], ...] = (
         "jail prison imprison",
         "enter entry admission admit",
         "join sign",
+        "return back",
         "follow after following",
         "receive get obtain",
         "help assist aid",
@@ -166,6 +169,7 @@ APPROXIMATORS = frozenset("about around roughly approximately nearly almost some
 AT_LEAST = frozenset(("more than", "over", "above", "at least", "exceeding", "upwards of", "in excess of"))
 AT_MOST = frozenset(
     ("less than", "fewer than", "under", "below", "up to", "at most", "as much as", "as many as", "no more than")
+    + ("not more than", "maximum of")
 )
 # A number's role in a change: "from 500 to 4,000" is not "from 4,000 to 500"; "by 5%" is not "to 5%".
 ROLES = frozenset("from to by".split())
@@ -180,5 +184,5 @@ LABEL_NOUNS = _roots("version invoice room route flight chapter section article 
 # Words that add nothing checkable to a claim ("there are", "a total of", "the number of").
 LIGHT = _roots(
     "say also total overall number there now still just only respectively currently every compare versus "
-    "according must shall can see"
+    "according must shall can see go come get put make take stay remain keep"
 )

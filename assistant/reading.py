@@ -15,7 +15,7 @@ number, but binds no words. assistant/claims.py compares two readings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant import lexicon
 from index import text as tx
@@ -24,13 +24,15 @@ SCOPE_ITEMS = 8  # content tokens a hedge reaches ("may cause the airbags to dep
 CONTENT = frozenset(("word", "entity", "unit"))
 PREPOSITIONS = frozenset("in on at by for from to of with over under than between into per via during".split())
 # Words that start a clause; "and" only after a number or date ("2,500 in Iraq and 900 in Syria"
-# is two clauses, "between Leeds and York" is not); "as" only before a subject ("as United beat").
+# is two clauses, "between Leeds and York" is not); "as", "after" and "before" only before a
+# subject ("as United beat", "after East Germany began").
 CONNECTORS = frozenset("and but while whilst whereas although though because however yet when since without".split())
 DETERMINERS = frozenset("the an its their his her this that these those our".split())
 _SUBJECTS = frozenset("the it its they their he his she her we".split())
 _BE = frozenset("is are was were be been being".split())
-_COMMA = re.compile(r"[,()\u2014\u2013]|\s-\s")
-_SENTENCE_BREAK = re.compile(r"[.!?|:;\n]")
+_COMMA = re.compile(r"[,:()\u2014\u2013]|\s-\s")  # ":" too: "Q2 revenue: $1.32m" is one statement
+_SENTENCE_BREAK = re.compile(r"[.!?|;\n]")
+_SUBORDINATORS = frozenset(("as", "after", "before"))  # start a clause before a subject: "after East Germany began"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Slot:
     bound: str = ""  # "at least" | "at most" | ""
     role: str = ""  # the preposition before it: "from" 500 "to" 4,000, "by" 5%, "of" 12%; "compared" (with)
     approx: bool = False
+    earlier: bool = False  # the value a change started from: "up from 41%", "rose ... from 22,800"
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,9 @@ def _clauses(text: str, tokens: list[tx.Token], kinds: list[str]) -> tuple[list[
         between = text[tokens[i - 1].end : token.start] if i else ""
         strong, comma = bool(_SENTENCE_BREAK.search(between)), bool(_COMMA.search(between))
         following = tokens[i + 1] if i + 1 < len(tokens) else None
-        as_clause = token.text == "as" and following is not None and (following.capital or following.text in _SUBJECTS)
-        connector = as_clause or (token.text in CONNECTORS and (slot_seen or token.text != "and"))
+        subordinate = token.text in _SUBORDINATORS and following is not None
+        subordinate = subordinate and (following.capital or following.text in _SUBJECTS)  # type: ignore[union-attr]
+        connector = subordinate or (token.text in CONNECTORS and (slot_seen or token.text != "and"))
         if i and (strong or comma or connector):
             clause += 1
             slot_seen = False
@@ -162,8 +166,20 @@ def _mark_numbers(tokens: list[tx.Token], kinds: list[str], keys: list[str]) -> 
         slot = Slot(
             "number", number.start, number.end, number.value, unit=number.unit, bound=bound, role=role, approx=approx
         )
+        if role == "from" and _in_change(words, number.start, number.end + unit_width):
+            slot = replace(slot, earlier=True)
         (labels if _is_label(tokens, slot) else numbers).append(slot)
     return numbers, labels
+
+
+def _in_change(words: list[str], start: int, end: int) -> bool:
+    """A "from" number is where a change started when a direction word comes before it ("up from",
+    "rose to 24,300 from 22,800") or "to" and a number come after it ("from 45 to 28")."""
+    before = {tx.root(w) for w in words[max(0, start - 8) : start]}
+    after = words[end : end + 3]
+    return bool(before & (lexicon.UP | lexicon.DOWN)) or (
+        bool(after) and after[0] == "to" and any(w[:1].isdigit() or w in tx.NUMBER_WORDS for w in after[1:])
+    )
 
 
 def _is_label(tokens: list[tx.Token], slot: Slot) -> bool:

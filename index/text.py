@@ -54,6 +54,9 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
 )
 _MONEY = re.compile(r"([$£€¥])\s?(\d+(?:\.\d+)?)(?:\s?(bn|b|mn|m|k|tn|thousand|million|billion|trillion)\b)?")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_GROUPED_4 = re.compile(r"\b(\d),(\d{3})\b(?![.,]\d)")
+_SIGNED = re.compile(r"(?<![\w.])\+(\d)")  # "+11.9%" -> "up 11.9 percent"
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b")  # "09:40" -> "09h40": a time is a word, not two numbers
 
 
 def _money(match: re.Match[str]) -> str:
@@ -70,9 +73,11 @@ def _iso_date(match: re.Match[str]) -> str:
 def spell_out(text: str) -> str:
     """Normalised `text` with symbols, units and contractions as words, for comparing meaning:
     "$4.2bn" -> "4.2 billion dollars", "5%" -> "5 percent", "didn't" -> "did not",
-    "U.S." -> "US", "2023-03-14" -> "14 March 2023", "97 km/h" -> "97 kph"."""
-    text = _ISO_DATE.sub(_iso_date, normalise(text))
-    text = _MONEY.sub(_money, text)
+    "U.S." -> "US", "2023-03-14" -> "14 March 2023", "97 km/h" -> "97 kph", "+12%" -> "up 12 percent",
+    "09:40" -> "09h40"."""
+    # "1,850" is a count, never a year: written "1850.0" it stays one number but no year
+    text = _ISO_DATE.sub(_iso_date, normalise(_GROUPED_4.sub(r"\1\2.0", text)))
+    text = _TIME.sub(r"\1h\2", _SIGNED.sub(r"up \1", _MONEY.sub(_money, text)))
     for pattern, replacement in _SPELLINGS:
         text = pattern.sub(replacement, text)
     return text
@@ -133,7 +138,8 @@ IRREGULAR = {
     "flew": "fly", "flown": "fly", "froze": "freeze", "frozen": "freeze", "broke": "break",
     "broken": "break", "spoke": "speak", "spoken": "speak", "stood": "stand", "struck": "strike",
     "wrote": "write", "written": "write", "knew": "know", "known": "know", "left": "leave",
-    "became": "become", "ran": "run", "sank": "sink", "sunk": "sink", "shrank": "shrink",
+    "became": "become", "came": "come", "got": "get", "gotten": "get",
+    "ran": "run", "sank": "sink", "sunk": "sink", "shrank": "shrink",
     "shrunk": "shrink", "sought": "seek", "taught": "teach", "thought": "think", "understood":
     "understand", "withdrew": "withdraw", "withdrawn": "withdraw", "overtook": "overtake",
 }  # fmt: skip
