@@ -6,7 +6,8 @@ claims labelled by kind (swapped numbers, negation, substituted name or place, w
 unit, opposite verb, unsupported addition...) and correct paraphrases. Every claim goes through
 `check` citing its evidence, as an answerer's sentence would. No wrong claim may pass; at least
 PARAPHRASE_GATE of the paraphrases must. The suite runs twice: without a similarity model (the
-unit path) and with the bundled embedder's word similarity (slow).
+unit path) and with the bundled embedder's word similarity (slow). tests/fixtures/claims_fresh.json
+holds text written after the checker was tuned on the suite (see FRESH_PARAPHRASE_FLOOR).
 """
 
 from __future__ import annotations
@@ -23,8 +24,12 @@ from assistant.citations import check
 from assistant.claims import Similarity, embedding_similarity
 from tests.fakes import evidence_after
 
-FIXTURE = Path(__file__).parent / "fixtures" / "claims_adversarial.json"
+FIXTURES = Path(__file__).parent / "fixtures"
 PARAPHRASE_GATE = 0.85
+# tests/fixtures/claims_fresh.json: text written after the checker was tuned on the suite. No
+# wrong claim may pass there either; its paraphrases are a generalisation estimate, not a target
+# (0.45 and 0.33 when first measured, before the general fixes they prompted).
+FRESH_PARAPHRASE_FLOOR = 0.7
 
 
 @dataclass(frozen=True)
@@ -40,20 +45,21 @@ class Case:
         return f"[{self.kind}] {self.claim!r} against {self.evidence!r}"
 
 
-def _cases() -> list[Case]:
-    groups = json.loads(FIXTURE.read_text(encoding="utf-8"))["groups"]
+def _cases(name: str) -> list[Case]:
+    groups = json.loads((FIXTURES / name).read_text(encoding="utf-8"))["groups"]
     found = []
     for g in groups:
         common = {"domain": g["domain"], "evidence": g["evidence"], "previous": g.get("previous", "")}
-        holdout = g.get("set") == "holdout"
+        holdout = "set" in g
         found += [Case(kind=kind, claim=claim, holdout=holdout, **common) for kind, claim in g["wrong"]]
         found += [Case(kind="paraphrase", claim=claim, holdout=holdout, **common) for claim in g["paraphrase"]]
     return found
 
 
-CASES = _cases()
+CASES = _cases("claims_adversarial.json")
 WRONG = [c for c in CASES if c.kind != "paraphrase"]
 PARAPHRASES = [c for c in CASES if c.kind == "paraphrase"]
+FRESH = _cases("claims_fresh.json")
 
 
 def passes(case: Case, similarity: Similarity | None = None) -> bool:
@@ -62,9 +68,9 @@ def passes(case: Case, similarity: Similarity | None = None) -> bool:
     return checked.supported == 1
 
 
-def _paraphrase_rate(similarity: Similarity | None) -> tuple[float, list[str]]:
-    failed = [c.label() for c in PARAPHRASES if not passes(c, similarity)]
-    return 1 - len(failed) / len(PARAPHRASES), failed
+def _paraphrase_rate(similarity: Similarity | None, cases: list[Case] = PARAPHRASES) -> tuple[float, list[str]]:
+    failed = [c.label() for c in cases if not passes(c, similarity)]
+    return 1 - len(failed) / len(cases), failed
 
 
 def test_the_suite_is_large_and_varied() -> None:
@@ -87,9 +93,16 @@ def test_paraphrases_pass_at_the_gate() -> None:
     )
 
 
+def test_fresh_text_no_wrong_claim_passes_and_most_paraphrases_do() -> None:
+    passed = [c.label() for c in FRESH if c.kind != "paraphrase" and passes(c)]
+    assert not passed, "wrong claims passed:\n" + "\n".join(passed)
+    rate, failed = _paraphrase_rate(None, [c for c in FRESH if c.kind == "paraphrase"])
+    assert rate >= FRESH_PARAPHRASE_FLOOR, f"{rate:.3f} of fresh paraphrases passed; failed:\n" + "\n".join(failed)
+
+
 def test_every_evidence_sentence_supports_itself() -> None:
     """An extractive answer (the sentence, verbatim) always passes."""
-    for evidence in {c.evidence for c in CASES}:
+    for evidence in {c.evidence for c in CASES + FRESH}:
         assert passes(Case("self", "paraphrase", evidence, evidence)), evidence
 
 
