@@ -8,9 +8,13 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assistant.answerers import ExtractiveAnswerer
 from assistant.citations import MARKER, check, support
 from assistant.prompts import NOT_FOUND
-from tests.fakes import evidence, evidence_after
+from assistant.types import Evidence
+from assistant.windows import windows
+from tests.conftest import SAMPLE_CORPUS
+from tests.fakes import evidence, evidence_after, passage
 
 EVIDENCE = evidence(
     "There are roughly 2,500 US troops deployed in Iraq and about 900 in Syria.",
@@ -157,3 +161,17 @@ def test_a_similarity_lets_a_close_word_pass_and_never_an_opposite() -> None:
     assert check("The company obtained two factories in Ohio [1].", given_).supported == 0
     assert check("The company obtained two factories in Ohio [1].", given_, similarity=similarity).supported == 1
     assert check("The company sold two factories in Ohio [1].", given_, similarity=similarity).supported == 0
+
+
+def test_an_extractive_answer_of_the_sample_corpus_is_never_dropped() -> None:
+    """Every evidence sentence of the sample corpus, escaped and cited as the extractive answerer
+    writes it, survives the check and quotes its own sentence."""
+    for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for window in windows(passage(text, doc_id=path.name)):
+            given_ = [Evidence(1, window.passage, window.sentence, window.context, window.start, window.end, 5.0)]
+            answer = "".join(ExtractiveAnswerer(sentences=1).generate("q", given_))
+            checked = check(answer, given_)
+            if len(window.sentence.split()) >= 5:  # "We will do so." says nothing checkable
+                assert checked.supported == 1, window.sentence
+                assert checked.citations[0].quote == window.sentence
