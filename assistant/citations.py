@@ -1,10 +1,11 @@
 """Citations are checked in code: unknown ids removed, numbering compacted, every claim checked.
 
-The answerer's text cites evidence as [n]. Nothing it says is taken on its word:
-each sentence is checked against the evidence it cites (content-word recall, and
-every number in the claim must appear in the evidence). Unsupported sentences are
-dropped; an uncited sentence is kept only when some evidence supports it, and then
-cites that evidence.
+The answerer's text cites evidence as [n]. Nothing it says is taken on its word: each sentence
+is checked (assistant/claims.py: numbers, dates, names, negation, opposites, every content word)
+against the sentence it cites, the text the reader sees highlighted. When the claim needs the
+sentence before it too (a pronoun's antecedent, a number stated there), the citation quotes and
+highlights both. Unsupported sentences are dropped; an uncited sentence is kept only when some
+evidence supports it, and then cites that evidence.
 """
 
 from __future__ import annotations
@@ -13,50 +14,59 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.claims import Similarity, assess
 from assistant.prompts import NOT_FOUND
 from assistant.types import Citation, Evidence
+from assistant.windows import previous_sentence
 from index.sentences import sentence_spans
+from index.text import MARKER, marker_numbers, strip_markers
 
-SUPPORT_THRESHOLD = 0.6  # share of a claim's content words found in the cited evidence
-MIN_CLAIM_WORDS = 2  # a one-word "claim" ("PWNED", "Yes") cannot be checked against anything
-MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-STOPWORDS = frozenset(
-    (
-        "a an the and or but if of to in on at by for with from as is are was were be been being it its this "
-        "that these those there here he she they them his her their we our you your i me my not no so than then "
-        "also which who whom whose what when where why how all any some such can could will would shall should "
-        "may might must do does did has have had into over under about after before said says say according "
-        "documents document text passage source sources evidence"
-    ).split()
-)
+__all__ = ["MARKER", "SUPPORT_THRESHOLD", "Checked", "check", "support", "to_citation"]
+
+# Of a claim that breaks no rule, the share of its content words the quote states (a word
+# matched only through the embedding similarity counts its similarity, 0.83..1).
+SUPPORT_THRESHOLD = 0.6
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+def support(claim: str, text: str, similarity: Similarity | None = None) -> float:
+    """0..1: how much of `claim` `text` states; 0 when anything in the claim contradicts it or is
+    missing from it (a number, a date, a name, a negation: assistant/claims.py)."""
+    return assess(claim, text, similarity).score
 
 
-def content_words(text: str) -> set[str]:
-    words = _WORD.findall(text.lower().replace("\u2019", "'"))
-    return {_stem(w.replace(",", "")) for w in words if w not in STOPWORDS}
+@dataclass(frozen=True)
+class _Backing:
+    """Evidence that supports a claim, and the document span of the text that does."""
+
+    evidence: Evidence
+    score: float
+    start: int
+    end: int
 
 
-def numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+def _backing(claim: str, evidence: Evidence, threshold: float, similarity: Similarity | None) -> _Backing | None:
+    """The evidence's sentence if it supports `claim`, else its previous sentence and it together."""
+    for start, end, quote in _quotes(evidence):
+        assessment = assess(claim, quote, similarity)
+        if assessment.supported and assessment.score >= threshold:
+            return _Backing(evidence, assessment.score, start, end)
+    return None
 
 
-def support(claim: str, evidence_text: str) -> float:
-    """0..1: how much of `claim` the evidence states. A number it lacks makes it 0."""
-    if not numbers(claim) <= numbers(evidence_text):
-        return 0.0
-    words = content_words(claim)
-    if len(words) < MIN_CLAIM_WORDS:
-        return 0.0
-    return len(words & content_words(evidence_text)) / len(words)
+def _quotes(evidence: Evidence) -> list[tuple[int, int, str]]:
+    """(start, end, text) of the sentence, then of the previous sentence and the sentence when the
+    answerer was shown both (the context is more than the sentence)."""
+    quotes = [(evidence.char_start, evidence.char_end, evidence.sentence)]
+    if " ".join(evidence.context.split()) != " ".join(evidence.sentence.split()):
+        before = previous_sentence(evidence.passage, evidence.char_start)
+        if before is not None:
+            quotes.append((before[0], evidence.char_end, _text(evidence, before[0], evidence.char_end)))
+    return quotes
+
+
+def _text(evidence: Evidence, start: int, end: int) -> str:
+    offset = evidence.passage.char_start
+    return evidence.passage.text[start - offset : end - offset]
 
 
 @dataclass(frozen=True)
@@ -79,12 +89,12 @@ def _claims(answer: str) -> list[_Claim]:
     claims = []
     for start, end in sentence_spans(answer):
         sentence = answer[start:end]
-        cited = [int(n) for m in MARKER.finditer(sentence) for n in re.split(r"[,;]", m.group(1))]
-        text = MARKER.sub("", sentence).strip()
+        text = strip_markers(sentence).strip()
         # A marker after the full stop ("... base. [2]") belongs to this sentence too.
         text = re.sub(r"\s+([.!?])$", r"\1", text)
         if not re.search(r"\w", text):
             text = ""  # only punctuation left: "[1]." after a closing quote
+        cited = marker_numbers(sentence)
         if text or cited:
             claims.append(_Claim(text, cited))
     return _merge_orphan_markers(claims)
@@ -101,18 +111,18 @@ def _merge_orphan_markers(claims: list[_Claim]) -> list[_Claim]:
     return merged
 
 
-def _best(claim: str, candidates: Sequence[Evidence]) -> tuple[Evidence | None, float]:
-    scored = [(support(claim, e.context), e) for e in candidates]
-    if not scored:
-        return None, 0.0
-    score, evidence = max(scored, key=lambda pair: pair[0])
-    return evidence, score
-
-
-def check(answer: str, evidence: Sequence[Evidence], *, threshold: float = SUPPORT_THRESHOLD) -> Checked:
-    """Verify an answerer's text against the evidence it was given."""
+def check(
+    answer: str,
+    evidence: Sequence[Evidence],
+    *,
+    threshold: float = SUPPORT_THRESHOLD,
+    similarity: Similarity | None = None,
+) -> Checked:
+    """Verify an answerer's text against the evidence it was given. `similarity` (two words ->
+    cosine, e.g. claims.embedding_similarity(embedder)) lets a claim word absent from the quote
+    pass as a paraphrase of a quote word; without it only synonyms and word forms do."""
     by_id = {e.id: e for e in evidence}
-    kept: list[tuple[str, list[tuple[Evidence, float]]]] = []
+    kept: list[tuple[str, list[_Backing]]] = []
     notes: list[str] = []
     for claim in _claims(answer):
         if claim.text.strip() == NOT_FOUND.strip():
@@ -121,11 +131,10 @@ def check(answer: str, evidence: Sequence[Evidence], *, threshold: float = SUPPO
         if unknown:
             notes.append(f"removed citation(s) to evidence that was not given: {sorted(set(unknown))}")
         cited = [by_id[n] for n in dict.fromkeys(claim.cited) if n in by_id]
-        backing = [(e, s) for e in cited if (s := support(claim.text, e.context)) >= threshold]
-        if not backing:
-            best, score = _best(claim.text, evidence)
-            if best is not None and score >= threshold:
-                backing = [(best, score)]
+        backing = [b for e in cited if (b := _backing(claim.text, e, threshold, similarity))]
+        if not backing:  # uncited, or citing the wrong evidence: the best evidence that supports it
+            found = [b for e in evidence if (b := _backing(claim.text, e, threshold, similarity))]
+            backing = [max(found, key=lambda b: b.score)] if found else []
         if backing:
             kept.append((claim.text, backing))
         else:
@@ -133,24 +142,30 @@ def check(answer: str, evidence: Sequence[Evidence], *, threshold: float = SUPPO
     return _number(kept, notes)
 
 
-def _number(kept: list[tuple[str, list[tuple[Evidence, float]]]], notes: list[str]) -> Checked:
-    """Renumber in order of first use and build one citation per evidence used."""
+def _number(kept: list[tuple[str, list[_Backing]]], notes: list[str]) -> Checked:
+    """Renumber in order of first use and build one citation per evidence used; its quote spans
+    every sentence that backed a claim (the previous sentence too when a claim needed it)."""
     numbers_by_id: dict[int, int] = {}
-    best_score: dict[int, float] = {}
+    merged: dict[int, _Backing] = {}
     sentences = []
     for text, backing in kept:
         marks = []
-        for evidence, score in backing:
-            number = numbers_by_id.setdefault(evidence.id, len(numbers_by_id) + 1)
-            best_score[evidence.id] = max(score, best_score.get(evidence.id, 0.0))
+        for b in backing:
+            number = numbers_by_id.setdefault(b.evidence.id, len(numbers_by_id) + 1)
+            merged[b.evidence.id] = _union(merged.get(b.evidence.id), b)
             marks.append(f"[{number}]")
         sentences.append(_with_marks(text, "".join(dict.fromkeys(marks))))
-    used = {e.id: e for _, backing in kept for e, _ in backing}
     citations = tuple(
-        to_citation(number, used[eid], best_score[eid])
+        to_citation(number, merged[eid].evidence, merged[eid].score, span=(merged[eid].start, merged[eid].end))
         for eid, number in sorted(numbers_by_id.items(), key=lambda p: p[1])
     )
     return Checked(" ".join(sentences), citations, len(kept), tuple(notes))
+
+
+def _union(old: _Backing | None, new: _Backing) -> _Backing:
+    if old is None:
+        return new
+    return _Backing(new.evidence, max(old.score, new.score), min(old.start, new.start), max(old.end, new.end))
 
 
 def _with_marks(text: str, marks: str) -> str:
@@ -162,16 +177,20 @@ def _with_marks(text: str, marks: str) -> str:
     return f"{text} {marks}."
 
 
-def to_citation(number: int, evidence: Evidence, score: float) -> Citation:
+def to_citation(number: int, evidence: Evidence, score: float, *, span: tuple[int, int] | None = None) -> Citation:
+    """Citation `number` of `evidence`, quoting the document span `span` (default: its sentence;
+    a span that starts earlier takes in the sentence before, and is located and quoted whole)."""
     passage = evidence.passage
+    start, end = span or (evidence.char_start, evidence.char_end)
+    whole = (start, end) == (evidence.char_start, evidence.char_end)
     return Citation(
         number=number,
         doc_id=passage.doc_id,
         title=passage.title,
-        location=evidence.location,
-        char_start=evidence.char_start,
-        char_end=evidence.char_end,
-        quote=evidence.sentence,
+        location=evidence.location if whole else passage.locate(start, end),
+        char_start=start,
+        char_end=end,
+        quote=evidence.sentence if whole else _text(evidence, start, end),
         score=round(score, 3),
         chunk_id=passage.chunk_id,
         passage=passage.text,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from assistant.rerank import Scorer
 from assistant.types import Evidence, Passage
 from assistant.windows import shortlist, unique, windows
+from index import text as tx
 
 MAX_EVIDENCE = 6  # sentences given to an answerer; ~6 x 60 tokens keeps LLM prompts short
 PASSAGES_FOR_EVIDENCE = 5  # top passages whose sentences are considered
@@ -23,14 +24,10 @@ EVIDENCE_BUDGET = 8  # windows the cross-encoder reads (~12 ms each); the rerank
 # A kind is asked by its wh-word near the start ("How many", "And when", "So who") or by a typed
 # phrase anywhere ("Approximately how many ...", "In what year ..."); "when" or "who" later in a
 # question usually opens a clause ("the man who ...") and asks nothing.
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?"
-)
-_MONTHS = (
-    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
-    r"oct(ober)?|nov(ember)?|dec(ember)?"
-)
-_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)"
+# The number words, months and weekdays are index.text's.
+_NUMBER_WORDS = "|".join([*sorted(tx.NUMBER_WORDS, key=len, reverse=True), "dozens?", *(f"{w}s?" for w in tx.SCALES)])
+_MONTHS = "|".join(sorted(tx.MONTHS, key=len, reverse=True))
+_DAYS = "|".join([*tx.WEEKDAYS, "yesterday", "today", "last (week|month|year)"])
 # Before the wh-word: the start, a filler or two ("And when", "So how many"), or a self-correction
 # ("What did they no sorry when did they ...": spoken questions are not clean either).
 _LEAD = (

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from assistant.citations import MARKER, SUPPORT_THRESHOLD, support
+from assistant.citations import SUPPORT_THRESHOLD, support
 from assistant.types import Answer, Passage
 from index.sentences import split_sentences
+from index.text import fold, marker_numbers, strip_markers
 
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "4,000" -> "4000"; "1,2" is left alone
-_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")  # "January 28th" states "january 28"
-_PUNCTUATION = re.compile(r"[^\w\s]|_")
 _ARTICLES = frozenset(("a", "an", "the"))
 _WORDLIKE = re.compile(r"[^\W_]")  # a letter or digit
 
@@ -74,18 +71,9 @@ def ndcg_at_k(ranked: Sequence[str], gold: Iterable[str], k: int) -> float | Non
 
 
 # -- answers ---------------------------------------------------------------------
-def fold(text: str) -> str:
-    """Lowercase, accents stripped, punctuation to spaces, thousands separators dropped
-    (4,000 == 4000), ordinal suffixes dropped (28th == 28), whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = _ORDINAL.sub(r"\1", _THOUSANDS.sub("", text))
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
-
-
 def without_markers(text: str) -> str:
     """`text` with its [n] citation markers removed (so "[4]" is never read as the number 4)."""
-    return MARKER.sub("", text)
+    return strip_markers(text)
 
 
 def fact_present(answer: str, alternatives: Iterable[str]) -> bool:
@@ -152,15 +140,10 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     for sentence in split_sentences(text):
         claim = without_markers(sentence).strip()
         if _WORDLIKE.search(claim):
-            sentences.append((claim, _marker_numbers(sentence)))
+            sentences.append((claim, marker_numbers(sentence)))
         elif sentences:
-            sentences[-1][1].extend(_marker_numbers(sentence))
+            sentences[-1][1].extend(marker_numbers(sentence))
     return [(claim, numbers) for claim, numbers in sentences if numbers]
-
-
-def _marker_numbers(text: str) -> list[int]:
-    """The numbers cited in `text`, in order: "[1][2, 3]" -> [1, 2, 3]."""
-    return [int(n) for match in MARKER.finditer(text) for n in re.split(r"[,;]", match.group(1))]
 
 
 def support_rate(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> float | None:
@@ -181,7 +164,7 @@ def invalid_citations(answer: Answer) -> int:
     """[n] markers with no citation numbered n, plus citations whose quote is not in their
     passage (whitespace-insensitive). Should be 0: citations are checked in code."""
     numbers = {c.number for c in answer.citations}
-    dangling = sum(n not in numbers for n in _marker_numbers(answer.text))
+    dangling = sum(n not in numbers for n in marker_numbers(answer.text))
     misquoted = sum(
         bool(c.passage) and " ".join(c.quote.split()) not in " ".join(c.passage.split()) for c in answer.citations
     )

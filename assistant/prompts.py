@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from assistant.types import Evidence
 from assistant.windows import PREVIOUS_WORDS
+from index.text import MARKER
 
 # Prompt length is time to first token (~43 prompt tokens/s for the 1.5B model here, docs/benchmarks.md):
 # the best 4 evidence sentences, each with at most the last 16 words of the sentence before it.
@@ -52,7 +53,7 @@ CONDENSE = (
 _ESCAPES: Sequence[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = (
     (re.compile(r"<\|[^|>]{0,40}\|>"), lambda m: m.group(0).replace("|", "\u00a6")),
     (re.compile(r"<<<|>>>"), lambda m: m.group(0).replace("<", "\u2039").replace(">", "\u203a")),
-    (re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]"), r"(\1)"),  # fake citation markers
+    (MARKER, r"(\1)"),  # fake citation markers
     (re.compile(r"(?im)^\s*(system|assistant|user)\s*:"), r"\1 -"),  # role prefixes at line start
     (re.compile(r"\[/?INST\]|<s>|</s>"), ""),
 )

@@ -10,21 +10,18 @@ cross-encoder reads at all (docs/benchmarks.md has the before/after figures).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from assistant.types import Passage
+from index import text as tx
 from index.sentences import sentence_spans
 
 MIN_WORDS = 4  # shorter "sentences" (headings, "Source: BBC") are context, not evidence
 MAX_CONTEXT_WORDS = 60  # a window longer than this keeps its sentence and drops the context
 PREVIOUS_WORDS = 16  # of the sentence before: its tail holds the antecedent of "he", "it", "there"
 CONTEXT_WEIGHT = 0.5  # a query term found only in the preceding sentence counts half
-_TERM = re.compile(r"(?u)\b(?:\d+(?:\.\d+)?|\w\w+)\b")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 @dataclass(frozen=True)
@@ -45,14 +42,29 @@ def windows(passage: Passage) -> list[Window]:
         sentence = passage.text[start:end]
         if len(sentence.split()) < MIN_WORDS:
             continue
-        same_paragraph = i > 0 and "\n\n" not in passage.text[spans[i - 1][1] : start]
-        before = passage.text[spans[i - 1][0] : spans[i - 1][1]].split() if same_paragraph else []
+        before = passage.text[spans[i - 1][0] : spans[i - 1][1]].split() if _continues(passage.text, spans, i) else []
         words = sentence.split()
         if len(before) > PREVIOUS_WORDS:
             before = ["…", *before[-PREVIOUS_WORDS:]]
         context = " ".join(words if len(words) + len(before) > MAX_CONTEXT_WORDS else before + words)
         found.append(Window(passage, sentence, context, passage.char_start + start, passage.char_start + end, i))
     return found
+
+
+def _continues(body: str, spans: Sequence[tuple[int, int]], i: int) -> bool:
+    """True when sentence i has a sentence before it in the same paragraph."""
+    return i > 0 and "\n\n" not in body[spans[i - 1][1] : spans[i][0]]
+
+
+def previous_sentence(passage: Passage, start: int) -> tuple[int, int] | None:
+    """Document span of the sentence before the one starting at document offset `start`, when
+    both are in the same paragraph of `passage` (what a window's context holds); else None."""
+    spans = sentence_spans(passage.text)
+    local = start - passage.char_start
+    for i, (begin, _) in enumerate(spans):
+        if begin == local and _continues(passage.text, spans, i):
+            return passage.char_start + spans[i - 1][0], passage.char_start + spans[i - 1][1]
+    return None
 
 
 def unique(items: Iterable[Window]) -> list[Window]:
@@ -67,25 +79,9 @@ def unique(items: Iterable[Window]) -> list[Window]:
     return kept
 
 
-@cache
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@cache
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(STOPWORDS_EN_PLUS)
-
-
-def terms(text: str) -> set[str]:
-    """Stemmed content words and numbers ("4,000" and "4000" alike)."""
-    found = _TERM.findall(_THOUSANDS.sub("", text.casefold()))
-    stop = _stopwords()
-    return set(_stemmer().stemWords([t for t in found if t not in stop]))
+def terms(words: str) -> set[str]:
+    """Stemmed content words and numbers ("4,000" and "4000" alike): index.text.terms."""
+    return set(tx.terms(words))
 
 
 def prescore(query: str, items: Sequence[Window], bonus: Sequence[bool] | None = None) -> list[float]:

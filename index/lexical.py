@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -19,21 +18,19 @@ from pathlib import Path
 import numpy as np
 
 from index.store import ChunkStore
+from index.text import INDEX_STOPWORDS, TERM, normalise, stemmer, terms
 
-LEXICAL_VERSION = "1"
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # 4,000 -> 4000 so numbers match either way
-_TOKEN = r"(?u)\b(?:\d+(?:\.\d+)?|\w\w+)\b"  # words of 2+ chars, and any number
-
-
-def normalise(text: str) -> str:
-    return _THOUSANDS.sub("", text)
+# "2": thousands separators before letters are dropped too ("1,000km" -> "1000km"; index.text);
+# a cache written with another version is rebuilt on first use.
+LEXICAL_VERSION = "2"
 
 
 def _tokenizer():  # type: ignore[no-untyped-def]
-    import Stemmer
     from bm25s.tokenization import Tokenizer
 
-    return Tokenizer(lower=True, splitter=_TOKEN, stopwords="en", stemmer=Stemmer.Stemmer("english").stemWord)
+    # index.text's notion of a word, its BM25 stop words and its stemmer: the same "forces" as
+    # everywhere else, and the tokens this index was always built with.
+    return Tokenizer(lower=True, splitter=TERM.pattern, stopwords=sorted(INDEX_STOPWORDS), stemmer=stemmer())
 
 
 @dataclass
@@ -71,11 +68,7 @@ class LexicalIndex:
     # -- term statistics (the abstain decision's coverage signals) -------------
     def terms(self, text: str) -> list[str]:
         """The stems BM25 sees in `text` (lowercased, stop words out), unknown words included."""
-        tokenizer = self.tokenizer
-        stop = set(tokenizer.stopwords or ())  # type: ignore[attr-defined]
-        stem = tokenizer.stemmer  # type: ignore[attr-defined]
-        words = re.findall(_TOKEN, normalise(text).lower())
-        return [stem(w) if stem else w for w in words if w not in stop]
+        return terms(text, INDEX_STOPWORDS)
 
     def idf(self, stem: str) -> float:
         """BM25's idf of a stem over the indexed chunks; a stem no chunk has gets the highest."""

@@ -18,3 +18,12 @@ def evidence(*sentences: str, score: float = 5.0) -> list[Evidence]:
             Evidence(n, p, sentence, sentence, 100 * n, 100 * n + len(sentence), score - n, Location("lines", n, n))
         )
     return items
+
+
+def evidence_after(previous: str, sentence: str, n: int = 1, start: int = 100) -> Evidence:
+    """Evidence `n` whose sentence follows `previous` in one paragraph; its context holds both
+    (as assistant.windows builds it)."""
+    text = f"{previous} {sentence}" if previous else sentence
+    p = passage(text, doc_id=f"doc{n}.txt", chunk_id=f"c{n}", start=start)
+    at = start + len(text) - len(sentence)
+    return Evidence(n, p, sentence, text, at, at + len(sentence), 5.0, Location("lines", 1, 1))

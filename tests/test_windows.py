@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from assistant.evidence import type_bonus
-from assistant.windows import MAX_CONTEXT_WORDS, PREVIOUS_WORDS, prescore, shortlist, terms, unique, windows
+from assistant.windows import (
+    MAX_CONTEXT_WORDS,
+    PREVIOUS_WORDS,
+    prescore,
+    previous_sentence,
+    shortlist,
+    terms,
+    unique,
+    windows,
+)
 from tests.fakes import passage
 
 TEXT = (
@@ -23,6 +32,14 @@ def test_windows_keep_offsets_and_the_previous_sentence_of_the_same_paragraph() 
     assert bridge.context == "The council met on Monday. The bridge over the Wear reopened in May after repairs."
     assert cost.context == cost.sentence, "a new paragraph starts a new context"
     assert TEXT[bridge.start - 100 : bridge.end - 100] == bridge.sentence
+
+
+def test_the_previous_sentence_is_found_by_document_offset_within_its_paragraph() -> None:
+    p = passage(TEXT, start=100)
+    council, bridge, cost = windows(p)
+    assert previous_sentence(p, bridge.start) == (council.start, council.end)
+    assert previous_sentence(p, council.start) is None, "the first sentence"
+    assert previous_sentence(p, cost.start) is None, "a new paragraph"
 
 
 def test_a_long_previous_sentence_is_cut_to_its_tail() -> None:

@@ -12,7 +12,6 @@ A thumbs up on an abstention records the question as unanswerable (the abstentio
 from __future__ import annotations
 
 import json
-import re
 import threading
 import uuid
 from collections.abc import Sequence
@@ -21,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.types import Answer
+from index.text import strip_markers  # a reference answer has no [1], [1, 2]
 
 FEEDBACK_FILE = "feedback.jsonl"  # under ASSISTANT_HOME
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")  # [1], [1, 2]: a reference answer has none
 _LOCK = threading.Lock()  # one process writes; appends from concurrent sessions must not interleave
 
 
@@ -36,7 +35,7 @@ def feedback_record(
     return {
         "id": f"fb-{uuid.uuid4().hex[:12]}",
         "question": answer.question,
-        "reference_answer": _MARKERS.sub("", answer.text).strip() if up and not answer.abstained else "",
+        "reference_answer": strip_markers(answer.text).strip() if up and not answer.abstained else "",
         "key_facts": [],
         "gold_sources": cited if up else [],
         "answerable": not (up and answer.abstained),

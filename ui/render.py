@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.types import Answer, Citation
+from index.text import MARKER  # [1], [1, 2] as the citation check leaves them
 
 Message = dict[str, Any]
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")  # [1], [1, 2] as the citation check leaves them
 PASSAGE_TITLE_CHARS = 80  # document titles longer than this are cut in block titles
 
 
