@@ -25,7 +25,7 @@ DESCRIPTIONS = {
     "token_f1": "word overlap with the reference answer (SQuAD F1)",
     "citation_precision": "citations that point at a gold document",
     "citation_recall": "gold documents cited",
-    "support_rate": "cited sentences their passage supports",
+    "cited_facts": "key facts the answer states that its cited sentences state too",
     "abstention_precision": "abstentions that were on unanswerable questions",
     "abstention_recall": "unanswerable questions abstained on",
     "false_abstention_rate": "answerable questions abstained on (lower is better)",
@@ -357,6 +357,6 @@ def _html_gold(r: Mapping[str, Any]) -> str:
 
 
 def _html_numbers(r: Mapping[str, Any]) -> str:
-    names = ("hit_at_k", "mrr", "key_fact_recall", "token_f1", "citation_precision", "support_rate")
+    names = ("hit_at_k", "mrr", "key_fact_recall", "token_f1", "citation_precision", "cited_facts")
     lines = [f"{n}: {escape(fmt(n, r['metrics'][n]))}" for n in names]
     return "<br>".join([*lines, f"latency: {r['latency_s']:.2f} s"])

@@ -34,12 +34,12 @@ DEFAULT_K = 6
 # of questions; every other metric is a mean in 0..1 over the questions it applies to.
 HIGHER_IS_BETTER = (
     "hit_at_k", "recall_at_k", "mrr", "ndcg_at_k", "key_fact_recall", "all_key_facts", "token_f1",
-    "citation_precision", "citation_recall", "support_rate", "abstention_precision", "abstention_recall",
+    "citation_precision", "citation_recall", "cited_facts", "abstention_precision", "abstention_recall",
 )  # fmt: skip
 LOWER_IS_BETTER = ("false_abstention_rate", "invalid_citations", "errors", "latency_p50", "latency_p95")
 METRICS = HIGHER_IS_BETTER + LOWER_IS_BETTER
 PER_QUESTION = HIGHER_IS_BETTER[:10]  # averaged from the records; the abstention ones are not
-TAG_METRICS = ("hit_at_k", "mrr", "key_fact_recall", "token_f1", "citation_precision", "support_rate")
+TAG_METRICS = ("hit_at_k", "mrr", "key_fact_recall", "token_f1", "citation_precision", "cited_facts")
 DROP_TOLERANCE = 0.02  # a 0..1 metric may fall this much before it counts as a regression
 LATENCY_TOLERANCE = 0.25  # p50 may grow 25% (a busy machine) before it counts as a regression
 
@@ -131,7 +131,7 @@ def score(question: Question, answer: Answer, k: int, *, latency: float, error: 
         "token_f1": m.token_f1(said, question.reference_answer) if question.answerable else None,
         "citation_precision": m.citation_precision(answer, gold),
         "citation_recall": m.citation_recall(answer, gold),
-        "support_rate": m.support_rate(answer),
+        "cited_facts": m.cited_facts(answer, question.key_facts),
         "invalid_citations": m.invalid_citations(answer),
     }
     record: dict[str, Any] = {
@@ -189,8 +189,8 @@ def failures(record: Mapping[str, Any]) -> list[str]:
         reasons.append("missing key facts: " + ", ".join(record["missing_facts"]))
     if values["citation_precision"] == 0:
         reasons.append("cites no gold source")
-    if values["support_rate"] is not None and values["support_rate"] < 1:
-        reasons.append("a cited sentence is not supported by its passage")
+    if values["cited_facts"] is not None and values["cited_facts"] < 1:
+        reasons.append("a key fact of the answer is not in the sentences it cites")
     if values["invalid_citations"]:
         reasons.append(f"{values['invalid_citations']} invalid citation(s)")
     return reasons

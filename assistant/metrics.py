@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from assistant.citations import SUPPORT_THRESHOLD, support
 from assistant.types import Answer, Passage
 from index.sentences import split_sentences
 from index.text import fold, marker_numbers, strip_markers
@@ -146,18 +145,16 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     return [(claim, numbers) for claim, numbers in sentences if numbers]
 
 
-def support_rate(answer: Answer, threshold: float = SUPPORT_THRESHOLD) -> float | None:
-    """Share of cited sentences that a cited passage supports: support(sentence, passage)
-    >= threshold for any of its [n] (`citations.support`); None with no cited sentence."""
-    by_number = {c.number: c for c in answer.citations}
-    claims = cited_sentences(answer.text)
-    if not claims:
+def cited_facts(answer: Answer, key_facts: Sequence[Sequence[str]]) -> float | None:
+    """Of the key facts the answer states, the share that its cited sentences state too (the
+    quotes shown to the reader); None when the answer states none. Independent of the claim
+    check: it reads the gold facts, not the checker's rules, so a citation that points at a
+    sentence without the fact it is given for counts against it."""
+    stated = [fact for fact in key_facts if fact_present(answer.text, fact)]
+    if not stated:
         return None
-    supported = 0
-    for claim, numbers in claims:
-        sources = [by_number[n].passage or by_number[n].quote for n in numbers if n in by_number]
-        supported += any(support(claim, source) >= threshold for source in sources)
-    return supported / len(claims)
+    quotes = " ".join(c.quote for c in answer.citations)
+    return sum(fact_present(quotes, fact) for fact in stated) / len(stated)
 
 
 def invalid_citations(answer: Answer) -> int:
