@@ -88,9 +88,12 @@ lint: install-dev
 	$(BIN)/mypy
 
 # Benchmarks of this machine: indexing, answer latency, a plain llama-index baseline, scale.
-# Writes bench/results/results.json and bench/results/benchmarks.md (see `assistant bench --help`).
+# Writes bench/results/results.json and bench/results/benchmarks.md (see `assistant bench --help`),
+# then refits the answer-or-abstain calibration on the outside set and prints it against the
+# shipped one (bench/calibrate.py; `--write` replaces assistant/calibration.json).
 bench: install-dev install-local
 	$(BIN)/assistant bench --progress
+	$(BIN)/python bench/calibrate.py | tee bench/results/calibrate-output.txt
 
 clean:
 	rm -rf .assistant .pytest_cache
