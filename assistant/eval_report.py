@@ -135,7 +135,7 @@ def _cell(text: Any, limit: int = CELL_CHARS) -> str:
 
 
 def _config_line(config: Mapping[str, Any]) -> str:
-    keys = ("answerer", "k", "questions", "embed_model", "git_commit", "when")
+    keys = ("answerer", "k", "questions", "embed_model", "calibration", "git_commit", "when")
     return " · ".join(f"{k}: {config[k]}" for k in keys if config.get(k) is not None)
 
 

@@ -213,6 +213,8 @@ def _config(assistant: Asker, k: int, source: str | None, count: int, judge: Jud
         "questions": source,
         "question_count": count,
         "embed_model": getattr(getattr(settings, "index", None), "embed_model", None),
+        # Which answer-or-abstain calibration decided (the shipped one, or `assistant calibrate`'s).
+        "calibration": getattr(getattr(assistant, "calibration", None), "source", None),
         "judge": type(judge).__name__ if judge else None,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": _git_commit(),
@@ -422,6 +424,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     deltas = compare(report.summary, previous) if previous else None
     out = Path(args.out or Path("eval-out") / datetime.now().strftime("%Y%m%d-%H%M%S"))
     write_report(report, out, comparison=deltas)
+    print(f"Calibration: {report.config.get('calibration')}\n")
     print(format_summary(report.summary))
     if deltas is not None:
         print("\n" + format_comparison(deltas))

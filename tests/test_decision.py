@@ -175,3 +175,7 @@ def test_the_calibrate_command_fits_the_users_questions_and_ask_explains(tmp_pat
     explained = run_cli(["ask", "What is the capital of Australia?", "--explain"], env)
     assert "Calibration: mine.jsonl (20 questions" in explained.stdout, explained.stdout + explained.stderr
     assert "cover_top" in explained.stdout and "P(answerable)" in explained.stdout
+    evaluated = run_cli(["eval", str(questions), "--out", str(tmp_path / "out"), "--no-progress"], env)
+    assert "Calibration: mine.jsonl (20 questions" in evaluated.stdout, evaluated.stdout + evaluated.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert str(summary["config"]["calibration"]).startswith("mine.jsonl")
