@@ -211,20 +211,24 @@ def test_eval_arguments() -> None:
 # hit 1.000, recall 0.992, MRR 0.992, nDCG 0.987, key facts 0.755 (all 0.719), F1 0.293,
 # citation precision/recall 0.977, support 1.000, abstention recall 0.077 (1 of 13; q08 at
 # logit -2.4), false abstentions 0, invalid citations 0. Each floor sits ~0.05-0.1 below.
+# Gates a real regression trips: each sits just under this commit's extractive figures on the
+# sample set (docs/evaluation.md: key facts 0.833, every key fact 0.781, citation precision 0.977,
+# cited facts 1.0, abstention 4 of 13 at no false abstention), so losing one unanswerable
+# question's abstention, two answers' facts or one good citation fails the test.
 SAMPLE_MINIMUMS = {
-    "hit_at_k": 0.92,
-    "recall_at_k": 0.92,
-    "mrr": 0.90,
-    "ndcg_at_k": 0.90,
-    "key_fact_recall": 0.68,
-    "all_key_facts": 0.63,
-    "token_f1": 0.24,
-    "citation_precision": 0.90,
-    "citation_recall": 0.90,
-    "cited_facts": 0.95,
-    "abstention_recall": 0.05,  # the one abstention must not be lost (raise it as abstention improves)
+    "hit_at_k": 0.98,
+    "recall_at_k": 0.97,
+    "mrr": 0.95,
+    "ndcg_at_k": 0.95,
+    "key_fact_recall": 0.80,
+    "all_key_facts": 0.75,
+    "token_f1": 0.30,
+    "citation_precision": 0.95,
+    "citation_recall": 0.95,
+    "cited_facts": 0.97,
+    "abstention_recall": 0.30,
 }
-SAMPLE_MAXIMUMS = {"invalid_citations": 0, "errors": 0, "false_abstention_rate": 0.05}
+SAMPLE_MAXIMUMS = {"invalid_citations": 0, "errors": 0, "false_abstention_rate": 0.02}
 
 
 @pytest.fixture(scope="module")
