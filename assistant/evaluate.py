@@ -131,7 +131,7 @@ def score(question: Question, answer: Answer, k: int, *, latency: float, error: 
         "token_f1": m.token_f1(said, question.reference_answer) if question.answerable else None,
         "citation_precision": m.citation_precision(answer, gold),
         "citation_recall": m.citation_recall(answer, gold),
-        "cited_facts": m.cited_facts(answer, question.key_facts),
+        "cited_facts": None if answer.abstained else m.cited_facts(answer, question.key_facts),
         "invalid_citations": m.invalid_citations(answer),
     }
     record: dict[str, Any] = {
