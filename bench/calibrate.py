@@ -81,6 +81,38 @@ def rows_for(name: str, questions: list[Question], work: Path, bot: Assistant) -
     return rows
 
 
+def tradeoff_svg(curves: dict[str, list[tuple[float, float]]], points: dict[str, tuple[float, float]]) -> str:
+    """A small SVG: abstention recall (y) against false abstentions (x), one line per model."""
+    size, pad, colours = 320, 40, ["#1c7ed6", "#e8590c", "#2f9e44", "#862e9c"]
+
+    def xy(fa: float, recall: float) -> str:
+        return f"{pad + fa * size:.1f},{pad + (1 - recall) * size:.1f}"
+
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{size + 2 * pad + 220}' height='{size + 2 * pad}' "
+        "font-family='sans-serif' font-size='11'>",
+        f"<rect x='{pad}' y='{pad}' width='{size}' height='{size}' fill='none' stroke='#adb5bd'/>",
+        f"<line x1='{pad}' y1='{pad + size}' x2='{pad + size}' y2='{pad}' stroke='#dee2e6' stroke-dasharray='4'/>",
+        f"<text x='{pad + size / 2}' y='{pad + size + 28}' text-anchor='middle'>"
+        "false abstentions (answerable refused)</text>",
+        f"<text x='12' y='{pad + size / 2}' transform='rotate(-90 12 {pad + size / 2})' text-anchor='middle'>"
+        "abstention recall</text>",
+        f"<rect x='{pad + 0.0}' y='{pad}' width='{0.10 * size:.1f}' height='{0.20 * size:.1f}' fill='#d3f9d8' "
+        "opacity='0.6'/>",
+    ]
+    for i, (name, curve) in enumerate(curves.items()):
+        line = " ".join(xy(fa, recall) for fa, recall in [(0.0, 0.0), *sorted(curve), (1.0, 1.0)])
+        out.append(f"<polyline points='{line}' fill='none' stroke='{colours[i]}' stroke-width='2'/>")
+        out.append(f"<text x='{pad + size + 12}' y='{pad + 14 + 16 * i}' fill='{colours[i]}'>{name}</text>")
+    for j, (name, (fa, recall)) in enumerate(points.items(), start=len(curves)):
+        x, y = xy(fa, recall).split(",")
+        out.append(f"<circle cx='{x}' cy='{y}' r='4' fill='{colours[j % 4]}'/>")
+        out.append(f"<text x='{pad + size + 12}' y='{pad + 14 + 16 * j}' fill='{colours[j % 4]}'>● {name}</text>")
+    out.append(f"<text x='{pad + 4}' y='{pad + 14}' fill='#2b8a3e'>target: recall ≥ 0.80 at ≤ 0.10</text>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-split", type=int, default=700, help="questions sampled from each split")
@@ -116,6 +148,21 @@ def main() -> None:
         old = tradeoff(rows[part], before, [before.threshold])[0]
         print(f"\nbefore (logit >= 2.0), {part} split: {json.dumps({k: round(v, 3) for k, v in old.items()})}")
     calibration = models[SHIPPED_MODEL]
+    fine = [i / 100 for i in range(1, 100)]
+    curves = {
+        f"{name} (reporting split)": [
+            (row["false_abstentions"], row["abstention_recall"]) for row in tradeoff(rows["report"], model, fine)
+        ]
+        for name, model in models.items()
+    }
+    chosen = tradeoff(rows["report"], calibration, [calibration.threshold])[0]
+    old = tradeoff(rows["report"], before, [before.threshold])[0]
+    points = {
+        "shipped threshold": (chosen["false_abstentions"], chosen["abstention_recall"]),
+        "before: logit >= 2.0": (old["false_abstentions"], old["abstention_recall"]),
+    }
+    (args.work / "tradeoff.svg").write_text(tradeoff_svg(curves, points), encoding="utf-8")
+    print(f"\ntrade-off plot: {args.work / 'tradeoff.svg'}")
     if args.write:
         calibration.save(SHIPPED)
         print(f"wrote {SHIPPED}")
