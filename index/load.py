@@ -1,7 +1,7 @@
 """Read one file into RawDocuments of located blocks: the file's own, then any inside it (e-mail attachments).
 
 Text and Markdown are parsed here; every other format has its own module (load_html, load_pdf,
-load_docx, load_image), imported on first use.
+load_docx, load_sheet, load_image), imported on first use.
 """
 
 from __future__ import annotations
@@ -259,6 +259,7 @@ def _lazy(module: str, name: str, *, ocr: bool = False) -> Parser:
 
 
 _PICTURE = ("image", _lazy("index.load_image", "parse_image", ocr=True))
+_XLSX = ("sheet", _lazy("index.load_sheet", "parse_xlsx"))
 _FORMATS: dict[str, tuple[str, Parser]] = {
     ".txt": ("text", _plain(_parse_text)),
     ".md": ("markdown", _plain(_parse_markdown)),
@@ -267,6 +268,10 @@ _FORMATS: dict[str, tuple[str, Parser]] = {
     ".htm": ("html", _lazy("index.load_html", "_parse_html")),
     ".pdf": ("pdf", _lazy("index.load_pdf", "_parse_pdf", ocr=True)),
     ".docx": ("docx", _lazy("index.load_docx", "_parse_docx")),
+    ".xlsx": _XLSX,
+    ".xlsm": _XLSX,
+    ".csv": ("sheet", _lazy("index.load_sheet", "parse_csv")),
+    ".tsv": ("sheet", _lazy("index.load_sheet", "parse_tsv")),
     ".png": _PICTURE,
     ".jpg": _PICTURE,
     ".jpeg": _PICTURE,
