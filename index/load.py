@@ -1,7 +1,7 @@
 """Read one file into RawDocuments of located blocks: the file's own, then any inside it (e-mail attachments).
 
 Text and Markdown are parsed here; every other format has its own module (load_html, load_pdf,
-load_docx, load_sheet, load_pptx, load_image), imported on first use.
+load_docx, load_sheet, load_pptx, load_email, load_image), imported on first use.
 """
 
 from __future__ import annotations
@@ -273,6 +273,7 @@ _FORMATS: dict[str, tuple[str, Parser]] = {
     ".csv": ("sheet", _lazy("index.load_sheet", "parse_csv")),
     ".tsv": ("sheet", _lazy("index.load_sheet", "parse_tsv")),
     ".pptx": ("slides", _lazy("index.load_pptx", "parse_pptx")),
+    ".eml": ("email", _lazy("index.load_email", "parse_eml")),
     ".png": _PICTURE,
     ".jpg": _PICTURE,
     ".jpeg": _PICTURE,
