@@ -13,6 +13,7 @@ from index.types import PARAGRAPH_SEPARATOR, Chunk, CleanDocument
 CHUNKER_VERSION = "1"
 # A paragraph break is a better place to cut than mid-paragraph once a chunk is this full.
 PARAGRAPH_CUT_FILL = 0.6
+TABLE_KINDS = frozenset({"rows"})  # Location kinds whose blocks are table rows
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class _Piece:
     tokens: int
     paragraph_start: bool  # first piece after a blank line
     section_start: bool = False  # first piece of another sheet, message or OCR page: never joined
+    table: bool = False  # a spreadsheet row: rows read on their own, so none is repeated as overlap
 
 
 def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
@@ -66,11 +68,14 @@ def _pieces(doc: CleanDocument, max_tokens: int) -> list[_Piece]:
     for i, ((start, end), tokens) in enumerate(zip(spans, counts, strict=True)):
         new_paragraph = not pieces or PARAGRAPH_SEPARATOR in text[previous_end:start]
         new_section = i > 0 and sections[i] != sections[i - 1]
+        section = sections[i]
+        table = section is not None and section[0] in TABLE_KINDS
         if tokens <= max_tokens:
-            pieces.append(_Piece(start, end, tokens, new_paragraph, new_section))
+            pieces.append(_Piece(start, end, tokens, new_paragraph, new_section, table))
         else:
             for n, (w_start, w_end, w_tokens) in enumerate(_windows(text, start, end, max_tokens)):
-                pieces.append(_Piece(w_start, w_end, w_tokens, new_paragraph and n == 0, new_section and n == 0))
+                first = n == 0
+                pieces.append(_Piece(w_start, w_end, w_tokens, new_paragraph and first, new_section and first, table))
         previous_end = end
     return pieces
 
@@ -97,15 +102,17 @@ def _groups(pieces: list[_Piece], max_tokens: int, overlap: int) -> list[tuple[i
             # Separators add a token or two per join: keep a small margin.
             if total + nxt.tokens + 1 > max_tokens:
                 break
-            if nxt.paragraph_start and total >= PARAGRAPH_CUT_FILL * max_tokens:
+            if nxt.paragraph_start and not nxt.table and total >= PARAGRAPH_CUT_FILL * max_tokens:
                 break
             total += nxt.tokens + 1
             last += 1
         groups.append((first, last))
         if last + 1 >= len(pieces):
             break
-        # No overlap into another sheet, message or OCR page: a chunk has one location kind.
-        first = last + 1 if pieces[last + 1].section_start else _overlap_start(pieces, first, last, overlap)
+        # No overlap into another sheet, message or OCR page (a chunk has one location kind),
+        # nor between rows of a table, which carry their column labels anyway.
+        fresh = pieces[last + 1].section_start or pieces[last].table
+        first = last + 1 if fresh else _overlap_start(pieces, first, last, overlap)
     return groups
 
 
