@@ -171,3 +171,152 @@ def assistant_for(settings: IndexSettings) -> Assistant:
 def index_and_ask(root: Path, settings: IndexSettings, question: str) -> tuple[IndexSummary, Answer]:
     summary = run_index(root, settings, HashingEmbedder())
     return summary, assistant_for(settings).ask(question)
+
+
+# --- a whole office folder ---------------------------------------------------------------------
+
+
+def _write_docx(path: Path, paragraphs: list[str]) -> None:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+
+
+def build_office_folder(root: Path) -> dict[str, list[str]]:
+    """A project folder of every supported kind, with the odd files people really have.
+
+    Returns {format: the file names of that format}. Junk that must be skipped: a password-
+    protected workbook, a corrupt .eml and a photo with no text in it.
+    """
+    from tests.ocr_fixtures import (
+        FORM_LINES,
+        LETTER_LINES,
+        WHITEBOARD_LINES,
+        blank_photo,
+        image_bytes,
+        image_pdf,
+        photographed,
+        render_page,
+        scanned,
+    )
+    from tests.pdf_fixtures import pdf_bytes
+
+    root.mkdir(parents=True, exist_ok=True)
+    permit = pdf_bytes(
+        ["Crane permit CP-88213", "Site plan: see drawing 7.", "The crane permit is valid until 22 March 2024."]
+    )
+    count = b"Shelf,Counted by,Items\nA1,Ines,40\nA2,Kofi,12\n"
+    thread = email_message("Re: Roof works", REPLY_BODY, attachments=(("permit.pdf", permit, "application/pdf"),))
+    (root / "mail").mkdir()
+    (root / "mail" / "roof.eml").write_bytes(thread.as_bytes())
+    html = "<html><body><p>The auditors arrive on 9 April and need the asset register.</p></body></html>"
+    audit = email_message("Audit", "The auditors arrive on 9 April and need the asset register.", html=html)
+    (root / "mail" / "audit.eml").write_bytes(audit.as_bytes())
+    counts = email_message("Stock count", "Counts attached.", attachments=(("count.csv", count, "text/csv"),))
+    (root / "mail" / "stock-count.eml").write_bytes(counts.as_bytes())
+    (root / "mail" / "corrupt.eml").write_bytes(bytes(range(256)) * 16)
+
+    (root / "sheets").mkdir()
+    write_budget_xlsx(root / "sheets" / "budget.xlsx")
+    write_csv(root / "sheets" / "inventory.csv", INVENTORY_CSV)
+    write_csv(root / "sheets" / "rota.tsv", [["Day", "On call"], ["Monday", "Ines"], ["Tuesday", "Kofi"]], "\t")
+    write_big_csv(root / "sheets" / "orders-2024.csv")
+    (root / "sheets" / "salaries.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+
+    (root / "slides").mkdir()
+    write_pptx(root / "slides" / "review.pptx")
+
+    (root / "scans").mkdir()
+    (root / "scans" / "letter.png").write_bytes(image_bytes(scanned(render_page(LETTER_LINES)), "PNG"))
+    (root / "scans" / "inspection.pdf").write_bytes(image_pdf([scanned(render_page(FORM_LINES), seed=2)]))
+    (root / "scans" / "retro.jpg").write_bytes(image_bytes(photographed(WHITEBOARD_LINES), "JPEG"))
+    (root / "scans" / "holiday.jpg").write_bytes(image_bytes(blank_photo(), "JPEG"))
+
+    (root / "notes.txt").write_text("Project notes: the roof works, the audit and the marketing budget.\n")
+    _write_docx(root / "minutes.docx", ["Site meeting minutes", "The site office moves to the east gate on 8 April."])
+    (root / "report.pdf").write_bytes(pdf_bytes(["Quarterly report: the stores audit found no missing stock."]))
+    return {
+        "e-mail (.eml)": ["mail/roof.eml", "mail/audit.eml", "mail/stock-count.eml", "mail/corrupt.eml"],
+        "spreadsheet and CSV": [
+            "sheets/budget.xlsx",
+            "sheets/inventory.csv",
+            "sheets/rota.tsv",
+            "sheets/salaries.xlsx",
+        ],
+        "CSV export, 20,000 rows": ["sheets/orders-2024.csv"],
+        "slides (.pptx)": ["slides/review.pptx"],
+        "scans and pictures (OCR)": [
+            "scans/letter.png",
+            "scans/inspection.pdf",
+            "scans/retro.jpg",
+            "scans/holiday.jpg",
+        ],
+        "text, Word, PDF": ["notes.txt", "minutes.docx", "report.pdf"],
+    }
+
+
+OFFICE_JUNK = {
+    "mail/corrupt.eml": "binary content",
+    "sheets/salaries.xlsx": "password-protected workbook",
+    "scans/holiday.jpg": "no text found in this picture (OCR)",
+}
+
+# (format, question, words the answer holds, cited doc id, cited location): each fact is only there.
+OFFICE_QUESTIONS = [
+    ("e-mail (.eml)", "When does the scaffolding go up?", "18 March", "mail/roof.eml", "message of 2024-03-02"),
+    (
+        "e-mail (.eml)",
+        "Until when is the crane permit valid?",
+        "22 March",
+        "mail/roof.eml#permit.pdf",
+        "page 3",
+    ),
+    (
+        "spreadsheet and CSV",
+        "When were the printed brochures approved?",
+        "20 Feb 2024",
+        "sheets/budget.xlsx",
+        "sheet Budget, row 6",
+    ),
+    (
+        "spreadsheet and CSV",
+        "How many units of the cork notice board are on hand?",
+        "96",
+        "sheets/inventory.csv",
+        "row 3",
+    ),
+    (
+        "slides (.pptx)",
+        "How many trips did the ferry link closure cost?",
+        "2,100",
+        "slides/review.pptx",
+        "slide 2",
+    ),
+    (
+        "scans and pictures (OCR)",
+        "What was the odometer reading at inspection?",
+        "48,213",
+        "scans/inspection.pdf",
+        "page 1 (OCR)",
+    ),
+    (
+        "scans and pictures (OCR)",
+        "Which reference should you quote to the repairs line?",
+        "HS-4471",
+        "scans/letter.png",
+        "image (OCR)",
+    ),
+    ("scans and pictures (OCR)", "Who is the owner for flaky tests?", "Amara", "scans/retro.jpg", "image (OCR)"),
+    ("text, Word, PDF", "Where does the site office move to?", "east gate", "minutes.docx", "paragraph 2"),
+]
+# Found by the real models (bge-small + cross-encoder) among 20,000 rows; too hard for the fakes.
+BIG_CSV_QUESTION = (
+    "CSV export, 20,000 rows",
+    "What is the status of order A012345?",
+    "shipped",
+    "sheets/orders-2024.csv",
+    "row 12346",
+)
