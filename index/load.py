@@ -274,6 +274,7 @@ _FORMATS: dict[str, tuple[str, Parser]] = {
     ".tsv": ("sheet", _lazy("index.load_sheet", "parse_tsv")),
     ".pptx": ("slides", _lazy("index.load_pptx", "parse_pptx")),
     ".eml": ("email", _lazy("index.load_email", "parse_eml")),
+    ".mbox": ("email", _lazy("index.load_email", "parse_mbox")),
     ".png": _PICTURE,
     ".jpg": _PICTURE,
     ".jpeg": _PICTURE,

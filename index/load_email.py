@@ -1,4 +1,4 @@
-"""Read an e-mail (.eml): its headers and body as blocks located by message and date, its attachments as files.
+"""Read e-mail (.eml, .mbox): headers and body as blocks located by message and date, attachments as files.
 
 The headers people search by (From, To, Cc, Date, Subject, and the attachments' names) make the
 first block. The body is the plain-text part when there is one, else the HTML part read with
@@ -187,8 +187,11 @@ def parse_eml(data: bytes) -> Parsed:
 
     Raises DocumentError for a file that is not an e-mail message.
     """
-    message = _message(data)
-    where = Location("message", 1, 1, _date(message))
+    return _parse_message(_message(data), 1)
+
+
+def _parse_message(message: EmailMessage, number: int) -> Parsed:
+    where = Location("message", number, number, _date(message))
     attachments = _attachments(message)
     headers = [f"{name}: {_header(message, name)}" for name in HEADERS if _header(message, name)]
     if attachments:
@@ -205,3 +208,34 @@ def parse_eml(data: bytes) -> Parsed:
     blocks = [Block("\n".join(headers), where)] + [Block(p, where) for p in _plain_paragraphs(kept)]
     title = title_from(_header(message, "Subject")) or title_from(kept)
     return Parsed(blocks, title, removed, attachments=attachments)
+
+
+# --- mailboxes ---------------------------------------------------------------------------------
+
+_FROM_LINE = re.compile(rb"^From [^\n]*\n", re.M)  # each message of an mbox starts with one
+
+
+def parse_mbox(data: bytes) -> Parsed:
+    """Every message of a Unix mailbox (.mbox), numbered in file order: blocks located
+    "message 3 of 2024-03-02", attachments named "3/report.pdf" (ids "box.mbox#3/report.pdf").
+    A message that cannot be read is a warning; raises DocumentError when none can."""
+    _decoded(data)
+    starts = [
+        m.start() for m in _FROM_LINE.finditer(data) if m.start() == 0 or data[m.start() - 1 : m.start()] == b"\n"
+    ]
+    if not starts or data[: starts[0]].strip():
+        raise DocumentError('not a mailbox: it does not start with a "From " line; save the messages as .eml')
+    parsed = Parsed([])
+    for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(data)], strict=True), start=1):
+        raw = _FROM_LINE.sub(b"", data[start:end], count=1).replace(b"\n>From ", b"\nFrom ")
+        try:
+            one = _parse_message(_message(raw), number)
+        except DocumentError as exc:
+            parsed.warnings.append(f"message {number} not indexed: {exc}")
+            continue
+        parsed.blocks += one.blocks
+        parsed.removed += one.removed
+        parsed.attachments += [(f"{number}/{name}", payload) for name, payload in one.attachments]
+    if not parsed.blocks:
+        raise DocumentError("no readable message in this mailbox")
+    return parsed

@@ -1,4 +1,4 @@
-"""E-mail: headers and the new text of the body located by message and date; attachments indexed as their own documents."""
+"""E-mail: headers and new body text located by message and date; attachments indexed as documents of their own."""
 
 from __future__ import annotations
 
@@ -209,3 +209,33 @@ def test_a_fact_only_in_a_message_is_answered_and_cited_by_its_date(
     _, answer = index_and_ask(root, index_settings, "Until when is the crane permit valid?")
     assert not answer.abstained and "22 March" in answer.text
     assert (answer.citations[0].doc_id, answer.citations[0].location_label) == ("roof.eml#permit.pdf", "page 3")
+
+
+# --- mailboxes ----------------------------------------------------------------------------------
+
+
+def test_a_mailbox_numbers_its_messages_and_their_attachments(tmp_path: Path) -> None:
+    first = email_message("Roof", "The scaffolding goes up on 18 March.\nFrom now on, use the north gate.")
+    second = email_message(
+        "Permit",
+        "The permit is attached.",
+        date=dt.datetime(2024, 3, 5, tzinfo=dt.UTC),
+        attachments=(("permit.pdf", PERMIT_PDF, "application/pdf"),),
+    )
+    body = first.as_bytes().replace(b"\nFrom now", b"\n>From now")  # mboxrd escapes body lines
+    box = b"From dana@example.org Sat Mar  2 09:41:00 2024\n" + body + b"\n"
+    box += b"From nobody Sun Mar  3 10:00:00 2024\nno headers at all, just words\n\n"
+    box += b"From sam@example.org Tue Mar  5 08:00:00 2024\n" + second.as_bytes() + b"\n"
+    (tmp_path / "project.mbox").write_bytes(box)
+    message, permit = load_all(tmp_path / "project.mbox")
+    labels = {b.location.label() for b in message.blocks}
+    assert labels == {"message of 2024-03-02", "message 3 of 2024-03-05"}
+    assert "From now on, use the north gate." in text_of(message)
+    assert message.warnings == ("message 2 not indexed: not an e-mail message: no From, To, Date or Subject header",)
+    assert (permit.doc_id, permit.parent) == ("project.mbox#3/permit.pdf", "project.mbox")
+
+
+def test_a_file_that_is_no_mailbox_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "notes.mbox").write_bytes(b"Just notes, not a mailbox.\n")
+    with pytest.raises(DocumentError, match="not a mailbox"):
+        load_all(tmp_path / "notes.mbox")

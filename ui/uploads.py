@@ -28,7 +28,7 @@ from index.store import ChunkStore
 from index.types import IndexSummary
 
 MAX_NAME_CHARS = 100  # stored file names are cut to this (suffix kept)
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".eml", ".csv", ".tsv"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".eml", ".mbox", ".csv", ".tsv"})
 _ZIP = re.compile(b"PK\x03\x04")  # .docx, .xlsx and .pptx are zip files
 _JPEG = re.compile(b"\xff\xd8\xff")
 _TIFF = re.compile(rb"II\*\x00|MM\x00\*")
