@@ -64,7 +64,10 @@ class TesseractEngine:
 
     @classmethod
     def find(cls, languages: str = DEFAULT_LANGUAGES) -> tuple[TesseractEngine | None, str]:
-        """The engine, or None and the reason it cannot run (what to install)."""
+        """The engine, or None and the reason it cannot run (what to install). A found engine is
+        remembered for the process (asking costs two subprocesses); a missing one is asked again."""
+        if languages in _FOUND:
+            return _FOUND[languages], ""
         try:
             import pytesseract
 
@@ -76,7 +79,8 @@ class TesseractEngine:
         if missing:
             packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
             return None, f"OCR language data missing for {'+'.join(missing)}: apt-get install {packages}"
-        return cls(version, languages), ""
+        _FOUND[languages] = cls(version, languages)
+        return _FOUND[languages], ""
 
     def paragraphs(self, image: Image) -> list[str]:
         import pytesseract
@@ -90,6 +94,9 @@ class TesseractEngine:
         except pytesseract.TesseractError as exc:
             raise DocumentError(f"OCR failed: {_cause(exc)}") from exc
         return _paragraphs(data)
+
+
+_FOUND: dict[str, TesseractEngine] = {}  # languages -> the engine found for them
 
 
 def _paragraphs(data: dict[str, list[Any]]) -> list[str]:
@@ -111,6 +118,10 @@ def _paragraphs(data: dict[str, list[Any]]) -> list[str]:
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 @dataclass
@@ -138,8 +149,9 @@ class Ocr:
 
     @classmethod
     def uncached(cls, languages: str = DEFAULT_LANGUAGES) -> Ocr:
+        """No cache and no progress lines: for reading one file outside an indexing run."""
         engine, reason = TesseractEngine.find(languages)
-        return cls(engine, None, reason or ENGINE_MISSING)
+        return cls(engine, None, reason or ENGINE_MISSING, notify=_quiet)
 
     def about(self, source: str) -> Ocr:
         """The same OCR, naming `source` in its progress lines."""
