@@ -71,8 +71,10 @@ def fingerprint(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
 class _Plan:
     """What a run will do, worked out before anything is written."""
 
-    new: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
-    changed: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
+    # Documents to write, in order: each file's attachments before the file (see _apply).
+    writes: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)  # ids of `writes` not indexed before
+    changed: list[str] = field(default_factory=list)
     removed: list[DocRecord] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -80,10 +82,6 @@ class _Plan:
     uploads: set[str] = field(default_factory=set)  # doc ids written with origin "upload"
     # Attachments a changed file no longer has: removed before it is written (see _apply).
     orphans: list[DocRecord] = field(default_factory=list)
-
-    @property
-    def writes(self) -> list[tuple[CleanDocument, list[Chunk]]]:
-        return self.new + self.changed
 
     def chunk_total(self) -> int:
         return sum(len(chunks) for _, chunks in self.writes)
@@ -197,18 +195,22 @@ def _scan_all(root: Path, settings: IndexSettings, plan: _Plan, manifest: dict[s
     return mine + uploads
 
 
-def _children(manifest: dict[str, DocRecord], doc_id: str) -> list[DocRecord]:
-    """The indexed documents that came out of file `doc_id` (its e-mail attachments)."""
-    return [record for record in manifest.values() if record.parent == doc_id]
+def _children(manifest: dict[str, DocRecord]) -> dict[str, set[str]]:
+    """{file id: ids of the indexed documents that came out of it (its e-mail attachments)}."""
+    found: dict[str, set[str]] = {}
+    for record in manifest.values():
+        if record.parent:
+            found.setdefault(record.parent, set()).add(record.doc_id)
+    return found
 
 
-def _settled(manifest: dict[str, DocRecord], item: Found, digest: str) -> bool:
+def _settled(manifest: dict[str, DocRecord], item: Found, digest: str, children: set[str]) -> bool:
     """True when the file is indexed with this content and no write to it (or its attachments)
     was left half done."""
     record = manifest.get(item.doc_id)
     if not record or record.content_hash != digest or record.pending:
         return False
-    return not any(child.pending for child in _children(manifest, item.doc_id))
+    return not any(manifest[child].pending for child in children)
 
 
 def _plan_files(
@@ -219,9 +221,10 @@ def _plan_files(
     longer has go to `plan.orphans`."""
     keep: set[str] = set()
     ocr = ocr or Ocr.from_settings(settings)
+    children_of = _children(manifest)
     for item, digest in _hash_all(list(found), settings, plan):
-        children = {record.doc_id for record in _children(manifest, item.doc_id)}
-        if _settled(manifest, item, digest):
+        children = children_of.get(item.doc_id, set())
+        if _settled(manifest, item, digest, children):
             plan.unchanged.append(item.doc_id)
             keep |= {item.doc_id, *children}
             continue
@@ -232,7 +235,8 @@ def _plan_files(
             continue
         for doc, chunks in prepared:
             plan.warnings.extend(f"{doc.doc_id}: {w}" for w in doc.warnings)
-            (plan.changed if doc.doc_id in manifest else plan.new).append((doc, chunks))
+            (plan.changed if doc.doc_id in manifest else plan.new).append(doc.doc_id)
+            plan.writes.append((doc, chunks))
             keep.add(doc.doc_id)
         plan.orphans += [manifest[child] for child in sorted(children - keep)]
     plan.warnings += ocr.warnings()
@@ -354,8 +358,8 @@ def _refresh_lexical(store: ChunkStore, wrote: bool) -> LexicalIndex:
 
 def _summary(plan: _Plan, embedded: int, total: int, started: float, dry_run: bool) -> IndexSummary:
     return IndexSummary(
-        added=tuple(d.doc_id for d, _ in plan.new),
-        changed=tuple(d.doc_id for d, _ in plan.changed),
+        added=tuple(plan.new),
+        changed=tuple(plan.changed),
         removed=tuple(r.doc_id for r in plan.orphans + plan.removed),
         unchanged=tuple(plan.unchanged),
         chunks_embedded=embedded,
