@@ -185,3 +185,16 @@ def test_a_fact_only_in_a_scan_is_answered_and_cited_as_ocr(tmp_path: Path, inde
     _, answer = index_and_ask(root, index_settings, "Which reference should you quote to the repairs line?")
     assert not answer.abstained and "HS-4471" in answer.text
     assert (answer.citations[0].doc_id, answer.citations[0].location_label) == ("letter.png", "image (OCR)")
+
+
+def test_the_doctor_names_the_ocr_engine_or_how_to_install_it(tmp_path: Path) -> None:
+    from assistant.doctor import check_ocr
+    from assistant.settings import Settings
+
+    check = check_ocr(Settings.from_env({"ASSISTANT_HOME": str(tmp_path)}))
+    if ENGINE is None:
+        assert check.status == "warn" and "install" in check.detail
+    else:
+        assert check.status == "ok" and check.detail.startswith("tesseract 5") and check.detail.endswith(" eng")
+    missing = check_ocr(Settings.from_env({"ASSISTANT_HOME": str(tmp_path), "ASSISTANT_OCR_LANG": "xyz"}))
+    assert missing.status == "warn" and "apt-get install tesseract-ocr" in missing.detail
