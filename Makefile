@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install install-dev install-local install-local-background install-browser run index ask test test-fast screenshot lint bench clean
+.PHONY: install install-dev install-local install-local-background install-browser install-ocr run index ask test test-fast screenshot lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,13 @@ install-browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install chromium: sudo apt-get install chromium"; exit 1; fi; }
 
+# Debian's Tesseract for OCR of scanned PDFs and pictures (pytesseract drives it; its English
+# model comes with the package). Without it those files are skipped with this same advice.
+install-ocr:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; \
+	  else echo "install Tesseract for OCR: sudo apt-get install tesseract-ocr tesseract-ocr-eng"; exit 1; fi; }
+
 index: install
 	$(BIN)/assistant index $(CORPUS) --progress
 
@@ -73,7 +80,7 @@ ask: index install-local
 run: index install-local-background
 	ASSISTANT_CORPUS=$(CORPUS) $(BIN)/assistant ui
 
-test: install-dev install-local install-browser
+test: install-dev install-local install-browser install-ocr
 	$(BIN)/pytest -q
 
 test-fast: install-dev

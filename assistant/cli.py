@@ -67,10 +67,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _explain(path: Path, settings: Settings) -> int:
     from index.clean import clean, explain
-    from index.load import load_file
+    from index.load import load_documents
+    from index.ocr import Ocr
 
-    raw = load_file(path, path.name, max_bytes=int(settings.index.max_file_mb * 2**20))
-    print(explain(clean(raw)))
+    max_bytes = int(settings.index.max_file_mb * 2**20)
+    raws = load_documents(path, path.name, max_bytes=max_bytes, ocr=Ocr.from_settings(settings.index))
+    print("\n\n".join(explain(clean(raw)) for raw in raws))  # an e-mail, then its attachments
     return EXIT_OK
 
 

@@ -133,12 +133,23 @@ def _probe_openai(settings: Settings) -> Check:
     return Check("llm", "ok", f"{settings.openai_base_url} reachable; model {settings.openai_model}")
 
 
+def check_ocr(settings: Settings) -> Check:
+    """Tesseract reads scans and pictures; without it only those files are skipped (a warning)."""
+    from index.ocr import TesseractEngine
+
+    engine, reason = TesseractEngine.find(settings.index.ocr_languages)
+    if engine is None:
+        return Check("ocr", "warn", f"{reason}; scanned PDFs and pictures are skipped", "run `make install-ocr`")
+    return Check("ocr", "ok", engine.name)
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_embedding_model,
     check_reranker,
     check_tokenizer,
     check_store,
     check_llm,
+    check_ocr,
 )
 
 

@@ -59,7 +59,9 @@ def indexed_doc_ids(store: ChunkStore) -> list[str]:
 
 def _location(meta: dict[str, Any]) -> Location | None:
     kind = meta.get("loc_kind")
-    return Location(kind, int(meta["loc_start"]), int(meta["loc_end"])) if kind else None
+    if not kind:
+        return None
+    return Location(kind, int(meta["loc_start"]), int(meta["loc_end"]), str(meta.get("loc_detail", "")))
 
 
 def passage_from(chunk_id: str, meta: dict[str, Any], text: str) -> Passage:

@@ -46,8 +46,8 @@ class Passage:
         return found or self.location
 
     def _lines_within(self, b_start: int, first: int, last: int, exact: int, start: int, end: int) -> Location:
-        if not exact:
-            return Location(self.location.kind, first, last)  # type: ignore[union-attr]
+        if not exact:  # a chunk never spans two sections, so the passage's kind and detail hold
+            return Location(self.location.kind, first, last, self.location.detail)  # type: ignore[union-attr]
         offset = self.char_start
         before = self.text.count("\n", max(0, b_start - offset), max(0, start - offset))
         inside = self.text.count("\n", max(0, start - offset), max(0, end - offset))

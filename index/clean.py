@@ -12,6 +12,9 @@ from index.types import PARAGRAPH_SEPARATOR, CleanDocument, Location, RawDocumen
 
 CLEANER_VERSION = "1"  # bump whenever clean() output changes: it is part of the index fingerprint
 
+# Tables are data, not web pages: a row that repeats the one above it, or a cell that reads
+# "Share" or "Total", is content. Their lines are only normalised.
+VERBATIM_KINDS = frozenset({"sheet"})
 MIN_REPEAT_WORDS = 8  # shorter repeats (a dateline, "Source: Reuters") may be legitimate
 EXPLAIN_TEXT_CHARS = 80
 
@@ -145,10 +148,13 @@ def clean(raw: RawDocument) -> CleanDocument:
     """The document without furniture and repeats; its text is "" when nothing is left."""
     removals: list[tuple[int, Removal]] = []
     lines = _document_lines(raw, removals)
-    _mark_furniture(lines)
-    _mark_repeated_lines(lines)
-    _mark_attributions(lines)
-    kept = _drop_repeated_segments(_segments(lines), removals)
+    if raw.kind in VERBATIM_KINDS:
+        kept = _segments(lines)
+    else:
+        _mark_furniture(lines)
+        _mark_repeated_lines(lines)
+        _mark_attributions(lines)
+        kept = _drop_repeated_segments(_segments(lines), removals)
     removals += [(line.order, Removal(line.reason, line.text, line.location)) for line in lines if line.reason]
     removals.sort(key=lambda pair: pair[0])
     text, spans = _assemble(kept)
@@ -162,6 +168,7 @@ def clean(raw: RawDocument) -> CleanDocument:
         spans=tuple(spans),
         removed=tuple(raw.removed) + tuple(removal for _, removal in removals),
         warnings=raw.warnings,
+        parent=raw.parent,
     )
 
 

@@ -26,6 +26,8 @@ class Parsed:
     removed: list[Removal] = field(default_factory=list)
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Files carried inside this one (an e-mail's attachments): (file name, bytes).
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 def _cause(exc: BaseException) -> str:

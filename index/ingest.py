@@ -31,7 +31,8 @@ from index.clean import CLEANER_VERSION, clean
 from index.embed import Embedder
 from index.errors import DocumentError, IndexBusyError
 from index.lexical import LexicalIndex, build_from_store, lexical_folder
-from index.load import load_file
+from index.load import load_documents
+from index.ocr import Ocr
 from index.scan import Found, scan
 from index.settings import IndexSettings
 from index.store import ChunkStore, DocRecord
@@ -70,17 +71,17 @@ def fingerprint(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
 class _Plan:
     """What a run will do, worked out before anything is written."""
 
-    new: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
-    changed: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
+    # Documents to write, in order: each file's attachments before the file (see _apply).
+    writes: list[tuple[CleanDocument, list[Chunk]]] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)  # ids of `writes` not indexed before
+    changed: list[str] = field(default_factory=list)
     removed: list[DocRecord] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     uploads: set[str] = field(default_factory=set)  # doc ids written with origin "upload"
-
-    @property
-    def writes(self) -> list[tuple[CleanDocument, list[Chunk]]]:
-        return self.new + self.changed
+    # Attachments a changed file no longer has: removed before it is written (see _apply).
+    orphans: list[DocRecord] = field(default_factory=list)
 
     def chunk_total(self) -> int:
         return sum(len(chunks) for _, chunks in self.writes)
@@ -102,13 +103,35 @@ def _title(doc: CleanDocument) -> str:
     return first_line[:TITLE_CHARS].rsplit(" ", 1)[0] if len(first_line) > TITLE_CHARS else first_line
 
 
-def prepare(found: Found, settings: IndexSettings) -> tuple[CleanDocument, list[Chunk]]:
-    """Load, clean and chunk one file; raise DocumentError when nothing usable is left."""
-    raw = load_file(found.path, found.doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-    doc = clean(raw)
+def prepare(found: Found, settings: IndexSettings, ocr: Ocr | None = None) -> list[tuple[CleanDocument, list[Chunk]]]:
+    """Load, clean and chunk one file and the documents inside it (an e-mail's attachments).
+
+    The attachments come first and the file's own document last: written in this order, a
+    committed file record means its attachments are committed too (see `_apply`). An
+    attachment with nothing left after cleaning is dropped with a warning on the file.
+    Raises DocumentError when the file itself leaves nothing usable.
+    """
+    own, *inside = load_documents(found.path, found.doc_id, max_bytes=_max_bytes(settings), ocr=ocr)
+    prepared, notes = [], []
+    for raw in inside:
+        doc = clean(raw)
+        if doc.text.strip():
+            prepared.append(_chunked(doc, settings))
+        else:
+            notes.append(f"{raw.doc_id} not indexed: nothing left after cleaning")
+    doc = clean(own)
     if not doc.text.strip():
         raise DocumentError("nothing left after cleaning (only boilerplate or markup?)")
-    doc = CleanDocument(**{**doc.__dict__, "title": _title(doc)})
+    prepared.append(_chunked(replace(doc, warnings=doc.warnings + tuple(notes)), settings))
+    return prepared
+
+
+def _max_bytes(settings: IndexSettings) -> int:
+    return int(settings.max_file_mb * 1024 * 1024)
+
+
+def _chunked(doc: CleanDocument, settings: IndexSettings) -> tuple[CleanDocument, list[Chunk]]:
+    doc = replace(doc, title=_title(doc))
     return doc, chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap)
 
 
@@ -172,35 +195,61 @@ def _scan_all(root: Path, settings: IndexSettings, plan: _Plan, manifest: dict[s
     return mine + uploads
 
 
+def _children(manifest: dict[str, DocRecord]) -> dict[str, set[str]]:
+    """{file id: ids of the indexed documents that came out of it (its e-mail attachments)}."""
+    found: dict[str, set[str]] = {}
+    for record in manifest.values():
+        if record.parent:
+            found.setdefault(record.parent, set()).add(record.doc_id)
+    return found
+
+
+def _settled(manifest: dict[str, DocRecord], item: Found, digest: str, children: set[str]) -> bool:
+    """True when the file is indexed with this content and no write to it (or its attachments)
+    was left half done."""
+    record = manifest.get(item.doc_id)
+    if not record or record.content_hash != digest or record.pending:
+        return False
+    return not any(manifest[child].pending for child in children)
+
+
 def _plan_files(
-    found: Sequence[Found], settings: IndexSettings, manifest: dict[str, DocRecord], plan: _Plan
+    found: Sequence[Found], settings: IndexSettings, manifest: dict[str, DocRecord], plan: _Plan, ocr: Ocr | None = None
 ) -> set[str]:
     """Sort `found` into unchanged, new and changed (loading and chunking only those); returns
-    the ids that stay in the index."""
+    the ids that stay in the index, attachments included. Attachments that a changed file no
+    longer has go to `plan.orphans`."""
     keep: set[str] = set()
+    ocr = ocr or Ocr.from_settings(settings)
+    children_of = _children(manifest)
     for item, digest in _hash_all(list(found), settings, plan):
-        record = manifest.get(item.doc_id)
-        if record and record.content_hash == digest and not record.pending:
+        children = children_of.get(item.doc_id, set())
+        if _settled(manifest, item, digest, children):
             plan.unchanged.append(item.doc_id)
-            keep.add(item.doc_id)
+            keep |= {item.doc_id, *children}
             continue
         try:
-            doc, chunks = prepare(item, settings)
+            prepared = prepare(item, settings, ocr)
         except DocumentError as exc:
             plan.skipped.append(Skipped(item.doc_id, str(exc)))
             continue
-        plan.warnings.extend(f"{item.doc_id}: {w}" for w in doc.warnings)
-        (plan.changed if record else plan.new).append((doc, chunks))
-        keep.add(item.doc_id)
+        for doc, chunks in prepared:
+            plan.warnings.extend(f"{doc.doc_id}: {w}" for w in doc.warnings)
+            (plan.changed if doc.doc_id in manifest else plan.new).append(doc.doc_id)
+            plan.writes.append((doc, chunks))
+            keep.add(doc.doc_id)
+        plan.orphans += [manifest[child] for child in sorted(children - keep)]
+    plan.warnings += ocr.warnings()
     return keep
 
 
-def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord]) -> _Plan:
+def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord], ocr: Ocr | None = None) -> _Plan:
     """Diff the folder (and the local uploads) against the manifest; load and chunk only what
     changed. Documents gone from the folder are removed; uploads never are."""
     plan = _Plan()
-    keep = _plan_files(_scan_all(root, settings, plan, manifest), settings, manifest, plan)
-    plan.removed = [r for doc_id, r in sorted(manifest.items()) if doc_id not in keep and r.origin != UPLOAD]
+    keep = _plan_files(_scan_all(root, settings, plan, manifest), settings, manifest, plan, ocr)
+    orphans = {r.doc_id for r in plan.orphans}
+    plan.removed = [r for doc_id, r in sorted(manifest.items()) if doc_id not in keep | orphans and r.origin != UPLOAD]
     return plan
 
 
@@ -217,6 +266,7 @@ def _chunk_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
         "loc_kind": loc.kind if loc else "",
         "loc_start": loc.start if loc else 0,
         "loc_end": loc.end if loc else 0,
+        "loc_detail": loc.detail if loc else "",
         "token_count": chunk.token_count,
         **_block_map(doc, chunk),
     }
@@ -230,9 +280,7 @@ def _block_map(doc: CleanDocument, chunk: Chunk) -> dict[str, list[int]]:
     line can then be counted); HTML paragraphs span source lines their text does not mirror.
     """
     starts, firsts, lasts, exacts = [], [], [], []
-    for span in doc.spans:
-        if span.end <= chunk.char_start or span.start >= chunk.char_end:
-            continue
+    for span in doc.spans_within(chunk.char_start, chunk.char_end):
         loc = span.location
         exact = loc.kind == "lines" and doc.text.count("\n", span.start, span.end) == loc.end - loc.start
         start = max(span.start, chunk.char_start)
@@ -255,7 +303,9 @@ def _write_doc(
 ) -> int:
     """Bracketed write of one document; returns how many chunks were embedded."""
     previous = old.content_hash if old else ""
-    store.put_record(DocRecord(doc.doc_id, previous, doc.content_hash, doc.title, doc.kind, origin=origin))
+    store.put_record(
+        DocRecord(doc.doc_id, previous, doc.content_hash, doc.title, doc.kind, origin=origin, parent=doc.parent)
+    )
     present = store.existing_ids([c.chunk_id for c in chunks])
     todo = [c for c in chunks if c.chunk_id not in present]
     progress(len(chunks) - len(todo))
@@ -266,7 +316,7 @@ def _write_doc(
         store.upsert([c.chunk_id for c in batch], vectors, [c.text for c in batch], metas)
         progress(len(batch))
     store.delete_chunks(doc.doc_id, keep_hash=doc.content_hash)
-    store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks), origin))
+    store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks), origin, doc.parent))
     return len(todo)
 
 
@@ -308,9 +358,9 @@ def _refresh_lexical(store: ChunkStore, wrote: bool) -> LexicalIndex:
 
 def _summary(plan: _Plan, embedded: int, total: int, started: float, dry_run: bool) -> IndexSummary:
     return IndexSummary(
-        added=tuple(d.doc_id for d, _ in plan.new),
-        changed=tuple(d.doc_id for d, _ in plan.changed),
-        removed=tuple(r.doc_id for r in plan.removed),
+        added=tuple(plan.new),
+        changed=tuple(plan.changed),
+        removed=tuple(r.doc_id for r in plan.orphans + plan.removed),
         unchanged=tuple(plan.unchanged),
         chunks_embedded=embedded,
         chunks_total=total,
@@ -330,13 +380,15 @@ def run_index(
     dry_run: bool = False,
     rebuild: bool = False,
     progress: Callable[[int], Any] | None = None,
+    ocr: Ocr | None = None,
 ) -> IndexSummary:
     """Bring the index in line with the files under `root`; return what was done.
 
     Raises ConfigError (bad root), IndexMismatchError (built with other settings:
     use rebuild=True), IndexBusyError (another writer), StoreError (Chroma failed).
     `progress(total)` is called once with the number of chunks to write and returns
-    a callable that is given increments.
+    a callable that is given increments. `ocr` reads scans and pictures (default: Tesseract,
+    cached under the index's home; index/ocr.py).
     """
     started = time.perf_counter()
     with write_lock(settings):
@@ -349,7 +401,7 @@ def run_index(
         if rebuild and not dry_run:
             store.drop()
         store.check_fingerprint(wanted, claim=not dry_run)
-        plan = make_plan(root, settings, {} if rebuild else store.manifest())
+        plan = make_plan(root, settings, {} if rebuild else store.manifest(), ocr)
         if dry_run:
             return _summary(plan, 0, store.count() if store.exists() else 0, started, dry_run=True)
         snapshot.forget(settings)  # from here the store may change; a crash must not leave a stale one
@@ -402,7 +454,8 @@ def _unchanged_by_snapshot(
         return None
     plan = _Plan()
     hashed = _hash_all(_scan_all(root, settings, plan, known.manifest), settings, plan)
-    if {item.doc_id: digest for item, digest in hashed} != {d: r.content_hash for d, r in known.manifest.items()}:
+    files = {d: r.content_hash for d, r in known.manifest.items() if not r.parent}  # attachments follow their file
+    if {item.doc_id: digest for item, digest in hashed} != files:
         return None
     plan.unchanged = [item.doc_id for item, _ in hashed]
     summary = _summary(plan, 0, known.chunks, started, dry_run=False)
@@ -411,10 +464,15 @@ def _unchanged_by_snapshot(
 
 
 def _apply(store: ChunkStore, embedder: Embedder, plan: _Plan, step: Progress) -> int:
+    """Write the plan. A file's dropped attachments go first and its own document last (after
+    its attachments, as `prepare` orders them), so a file whose record is committed has all of
+    its attachments settled: a crash anywhere before that leaves the file to be redone."""
     manifest = store.manifest()
     embedded = 0
+    for record in plan.orphans:
+        _remove_doc(store, record)
     for doc, chunks in plan.writes:  # writes first: a renamed file's old copy goes after
-        origin = UPLOAD if doc.doc_id in plan.uploads else ""
+        origin = UPLOAD if (doc.parent or doc.doc_id) in plan.uploads else ""
         embedded += _write_doc(store, embedder, doc, chunks, manifest.get(doc.doc_id), step, origin)
     for record in plan.removed:
         _remove_doc(store, record)

@@ -1,14 +1,20 @@
-"""Read one file (text, Markdown, HTML, PDF or Word) into a RawDocument of located blocks."""
+"""Read one file into RawDocuments of located blocks: the file's own, then any inside it (e-mail attachments).
+
+Text and Markdown are parsed here; every other format has its own module (load_html, load_pdf,
+load_docx, load_sheet, load_pptx, load_email, load_image), imported on first use.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from index.decode import SNIFF_BYTES, Parsed, _cause, _decoded, decode_text, looks_binary, title_from
 from index.errors import DocumentError
+from index.ocr import Ocr
 from index.types import Block, Location, RawDocument
 
 # What other modules and the tests import from here, some of it defined in the modules above.
@@ -16,54 +22,90 @@ __all__ = [
     "SNIFF_BYTES",
     "SUPPORTED_SUFFIXES",
     "decode_text",
+    "load_documents",
     "load_file",
     "looks_binary",
     "title_from",
 ]
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
-_KINDS = {
-    ".txt": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".docx": "docx",
-}
-
 MB = 1024 * 1024
+ATTACHMENT_SEPARATOR = "#"  # "thread.eml#report.pdf": an attachment's doc id
+MAX_NESTING = 3  # an e-mail attached to an e-mail attached to an e-mail: deeper ones are not read
+
+Parser = Callable[[bytes, Ocr], Parsed]
 
 
-def load_file(path: Path, doc_id: str, *, max_bytes: int) -> RawDocument:
-    """Read `path` into a RawDocument.
+def load_documents(path: Path, doc_id: str, *, max_bytes: int, ocr: Ocr | None = None) -> list[RawDocument]:
+    """Read `path`: its own RawDocument first, then one per attachment (id "<doc_id>#<name>",
+    `parent` = doc_id), depth first. An attachment that cannot be read is a warning on the
+    document carrying it.
 
-    Raises DocumentError (and nothing else) when the file cannot be indexed, with a
+    Raises DocumentError (and nothing else) when the file itself cannot be indexed, with a
     short reason a user can act on.
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentError(f"unsupported file type {suffix or '(none)'}; supported: {supported}")
+        raise DocumentError(_unsupported(suffix))
     data = _read_bytes(path, max_bytes)
-    kind = _KINDS[suffix]
+    reader = ocr or Ocr.uncached()
+    return _load(data, suffix, path, doc_id, "", reader.about(doc_id), max_bytes)
+
+
+def load_file(path: Path, doc_id: str, *, max_bytes: int, ocr: Ocr | None = None) -> RawDocument:
+    """Read `path` into one RawDocument, the file's own (see `load_documents`)."""
+    return load_documents(path, doc_id, max_bytes=max_bytes, ocr=ocr)[0]
+
+
+def _unsupported(suffix: str) -> str:
+    return f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+
+
+def _load(
+    data: bytes, suffix: str, path: Path, doc_id: str, parent: str, ocr: Ocr, max_bytes: int
+) -> list[RawDocument]:
+    kind, parse = _FORMATS[suffix]
     try:
-        parsed = _PARSERS[kind](data)
+        parsed = parse(data, ocr)
     except DocumentError:
         raise
     except Exception as exc:  # a parser bug or odd input must skip one file, not stop a run
         raise DocumentError(f"could not read this {kind} file: {_cause(exc)}") from exc
-    return RawDocument(
+    inside: list[RawDocument] = []
+    for name, payload in parsed.attachments:
+        try:
+            inside += _attachment(name, payload, path, doc_id, parent or doc_id, ocr, max_bytes)
+        except DocumentError as exc:
+            parsed.warnings.append(f"attachment {name} not indexed: {exc}")
+    own = RawDocument(
         doc_id=doc_id,
         path=path,
         kind=kind,
-        title=parsed.title or path.stem,
+        title=parsed.title or (Path(doc_id.rsplit(ATTACHMENT_SEPARATOR, 1)[-1]).stem if parent else path.stem),
         blocks=tuple(parsed.blocks),
         content_hash=hashlib.sha256(data).hexdigest(),
         encoding=parsed.encoding,
         removed=tuple(parsed.removed),
         warnings=tuple(parsed.warnings),
+        parent=parent,
     )
+    return [own, *inside]
+
+
+def _attachment(
+    name: str, data: bytes, path: Path, carrier: str, parent: str, ocr: Ocr, max_bytes: int
+) -> list[RawDocument]:
+    """The documents of one attachment (an attached e-mail brings its own attachments)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(f"unsupported file type {suffix or '(none)'}")
+    if carrier.count(ATTACHMENT_SEPARATOR) >= MAX_NESTING:
+        raise DocumentError(f"nested more than {MAX_NESTING} messages deep")
+    if len(data) > max_bytes:
+        raise DocumentError(f"too large ({_mb(len(data))} MB > {_mb(max_bytes)} MB limit, ASSISTANT_MAX_FILE_MB)")
+    if not data.strip():
+        raise DocumentError("empty file")
+    doc_id = f"{carrier}{ATTACHMENT_SEPARATOR}{name}"
+    return _load(data, suffix, path, doc_id, parent, ocr.about(doc_id), max_bytes)
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -198,30 +240,46 @@ def _markdown_title(lines: list[str], ranges: list[tuple[int, int, bool]]) -> st
     return ""
 
 
-# The HTML, PDF and Word parsers import bs4, pypdf and python-docx (~0.3 s together): only
-# when a file of their kind is read, not on every start of the command.
-def _parse_html(data: bytes) -> Parsed:
-    from index.load_html import _parse_html as parse
-
-    return parse(data)
+# --- the formats -----------------------------------------------------------------------
 
 
-def _parse_pdf(data: bytes) -> Parsed:
-    from index.load_pdf import _parse_pdf as parse
-
-    return parse(data)
+def _plain(parse: Callable[[bytes], Parsed]) -> Parser:
+    return lambda data, _ocr: parse(data)
 
 
-def _parse_docx(data: bytes) -> Parsed:
-    from index.load_docx import _parse_docx as parse
+def _lazy(module: str, name: str, *, ocr: bool = False) -> Parser:
+    """A parser imported on first use: bs4, pypdf, openpyxl, python-pptx and Pillow take ~0.3 s
+    each to import, which every start of the command would pay otherwise."""
 
-    return parse(data)
+    def parse(data: bytes, reader: Ocr) -> Parsed:
+        function = getattr(importlib.import_module(module), name)
+        return function(data, reader) if ocr else function(data)
+
+    return parse
 
 
-_PARSERS: dict[str, Callable[[bytes], Parsed]] = {
-    "text": _parse_text,
-    "markdown": _parse_markdown,
-    "html": _parse_html,
-    "pdf": _parse_pdf,
-    "docx": _parse_docx,
+_PICTURE = ("image", _lazy("index.load_image", "parse_image", ocr=True))
+_XLSX = ("sheet", _lazy("index.load_sheet", "parse_xlsx"))
+_FORMATS: dict[str, tuple[str, Parser]] = {
+    ".txt": ("text", _plain(_parse_text)),
+    ".md": ("markdown", _plain(_parse_markdown)),
+    ".markdown": ("markdown", _plain(_parse_markdown)),
+    ".html": ("html", _lazy("index.load_html", "_parse_html")),
+    ".htm": ("html", _lazy("index.load_html", "_parse_html")),
+    ".pdf": ("pdf", _lazy("index.load_pdf", "_parse_pdf", ocr=True)),
+    ".docx": ("docx", _lazy("index.load_docx", "_parse_docx")),
+    ".xlsx": _XLSX,
+    ".xlsm": _XLSX,
+    ".csv": ("sheet", _lazy("index.load_sheet", "parse_csv")),
+    ".tsv": ("sheet", _lazy("index.load_sheet", "parse_tsv")),
+    ".pptx": ("slides", _lazy("index.load_pptx", "parse_pptx")),
+    ".eml": ("email", _lazy("index.load_email", "parse_eml")),
+    ".mbox": ("email", _lazy("index.load_email", "parse_mbox")),
+    ".png": _PICTURE,
+    ".jpg": _PICTURE,
+    ".jpeg": _PICTURE,
+    ".webp": _PICTURE,
+    ".tif": _PICTURE,
+    ".tiff": _PICTURE,
 }
+SUPPORTED_SUFFIXES = frozenset(_FORMATS)

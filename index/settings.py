@@ -17,6 +17,8 @@ DEFAULT_CHUNK_TOKENS = 256  # ~190 words; chosen by measurement, see README "Chu
 DEFAULT_CHUNK_OVERLAP = 48  # ~1-2 sentences carried into the next chunk
 DEFAULT_MAX_FILE_MB = 20.0  # ~5M tokens of plain text; larger files are skipped with a reason
 DEFAULT_LOCK_TIMEOUT = 10.0  # seconds a second writer waits before giving up
+DEFAULT_OCR_LANGUAGES = "eng"  # Tesseract's language codes, "+"-joined: "eng+deu"
+OCR_LANGUAGES = re.compile(r"^[a-z_]{3,20}(\+[a-z_]{3,20})*$")  # "eng", "eng+deu", "chi_sim"
 COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,500}[a-zA-Z0-9]$")  # Chroma's rule
 
 
@@ -50,6 +52,7 @@ class IndexSettings:
     chunk_overlap: int = DEFAULT_CHUNK_OVERLAP
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ocr_languages: str = DEFAULT_OCR_LANGUAGES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> IndexSettings:
@@ -71,11 +74,17 @@ class IndexSettings:
             chunk_overlap=overlap,
             max_file_mb=_number(env, "ASSISTANT_MAX_FILE_MB", DEFAULT_MAX_FILE_MB, minimum=0.001),
             lock_timeout=_number(env, "ASSISTANT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, minimum=0),
+            ocr_languages=_get(env, "ASSISTANT_OCR_LANG", DEFAULT_OCR_LANGUAGES),
         )
         settings.validate()
         return settings
 
     def validate(self) -> None:
+        if not OCR_LANGUAGES.match(self.ocr_languages):
+            raise ConfigError(
+                f"ASSISTANT_OCR_LANG={self.ocr_languages!r} is not a list of Tesseract languages; "
+                "use codes joined by '+', e.g. eng or eng+deu"
+            )
         if not COLLECTION_NAME.match(self.collection):
             raise ConfigError(
                 f"ASSISTANT_COLLECTION={self.collection!r} is not a valid Chroma name: "

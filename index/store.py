@@ -39,6 +39,8 @@ class DocRecord:
     # "" = a file of the indexed folder (a folder run removes it when the file goes);
     # "upload" = added from the chat window: folder runs never remove it (index/ingest.py).
     origin: str = ""
+    # The file it came out of (an e-mail attachment's .eml); "" for a file of its own.
+    parent: str = ""
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,7 @@ class DocRecord:
             "kind": self.kind,
             "chunks": self.chunks,
             "origin": self.origin,
+            "parent": self.parent,
         }
 
     @classmethod
@@ -61,6 +64,7 @@ class DocRecord:
             kind=str(meta.get("kind", "")),
             chunks=int(meta.get("chunks", 0)),
             origin=str(meta.get("origin", "")),
+            parent=str(meta.get("parent", "")),
         )
 
 

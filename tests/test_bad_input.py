@@ -46,6 +46,7 @@ def make_bad_folder(root: Path) -> dict[str, str]:
     (root / "sub").mkdir()
     (root / "sub" / "parent").symlink_to(root, target_is_directory=True)
     (root / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    (root / "archive.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     return {
         "binary.txt": "binary",
         "empty.txt": "empty",
@@ -58,7 +59,8 @@ def make_bad_folder(root: Path) -> dict[str, str]:
         "loop-a.txt": "symlink",
         "loop-b.txt": "symlink",
         "sub/parent/": "symlinked folder",
-        "image.png": "unsupported file type",
+        "image.png": "not a readable picture",
+        "archive.zip": "unsupported file type",
     }
 
 

@@ -195,7 +195,7 @@ def test_an_interrupted_document_is_finished_by_the_next_run(
     target = sorted(corpus.iterdir())[2]
     target.write_text(target.read_text().replace("the", "THE"))
     found = [f for f in scan(corpus)[0] if f.doc_id == target.name][0]
-    doc, chunks = prepare(found, index_settings)
+    ((doc, chunks),) = prepare(found, index_settings)  # a text file is one document
     old = store.manifest()[target.name]
     store.put_record(DocRecord(target.name, old.content_hash, doc.content_hash, doc.title, doc.kind))
     half = chunks[: len(chunks) // 2]

@@ -381,7 +381,7 @@ def _sidebar(gr: Any, settings: Settings) -> dict[str, Any]:
             info="Document ids or patterns such as uploads/*; empty = all",
         )
         gr.Markdown("### Add documents")
-        files = gr.File(file_count="multiple", label="Drop files here (txt, md, html, pdf, docx)")
+        files = gr.File(file_count="multiple", label="Drop files here (documents, e-mail, spreadsheets, slides, scans)")
         upload_report = gr.Markdown(elem_id="upload-report")
     return {"status": status, "answerer": answerer, "k": k, "sources": sources, "files": files, "report": upload_report}
 

@@ -28,8 +28,26 @@ from index.store import ChunkStore
 from index.types import IndexSummary
 
 MAX_NAME_CHARS = 100  # stored file names are cut to this (suffix kept)
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
-MAGIC = {".pdf": (b"%PDF-", "a PDF"), ".docx": (b"PK\x03\x04", "a Word (.docx) file")}
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".eml", ".mbox", ".csv", ".tsv"})
+_ZIP = re.compile(b"PK\x03\x04")  # .docx, .xlsx and .pptx are zip files
+_JPEG = re.compile(b"\xff\xd8\xff")
+_TIFF = re.compile(rb"II\*\x00|MM\x00\*")
+# What the first bytes of each binary type must be, and the type in words.
+MAGIC = {
+    ".pdf": (re.compile(b"%PDF-"), "a PDF"),
+    ".docx": (_ZIP, "a Word (.docx) file"),
+    ".xlsx": (_ZIP, "an Excel workbook"),
+    ".xlsm": (_ZIP, "an Excel workbook"),
+    ".pptx": (_ZIP, "a PowerPoint (.pptx) file"),
+    ".png": (re.compile(b"\x89PNG\r\n\x1a\n"), "a PNG picture"),
+    ".jpg": (_JPEG, "a JPEG picture"),
+    ".jpeg": (_JPEG, "a JPEG picture"),
+    ".webp": (re.compile(b"RIFF....WEBP", re.DOTALL), "a WebP picture"),
+    ".tif": (_TIFF, "a TIFF picture"),
+    ".tiff": (_TIFF, "a TIFF picture"),
+}
+# Office files saved with a password are encrypted into an OLE container instead of a zip.
+_ENCRYPTED_OFFICE = b"\xd0\xcf\x11\xe0"
 _INDEX_LOCK = threading.Lock()  # process-wide: one index run at a time, whoever uploads
 
 Status = Literal["accepted", "rejected", "skipped"]
@@ -99,7 +117,9 @@ def check_file(path: Path, name: str, max_bytes: int) -> str | None:
     if suffix in TEXT_SUFFIXES and looks_binary(head):
         return f"not text: binary content in a {suffix} file"
     magic = MAGIC.get(suffix)
-    if magic and not head.startswith(magic[0]):
+    if magic and magic[0] is _ZIP and head.startswith(_ENCRYPTED_OFFICE):
+        return "password-protected (encrypted) file: remove the password, save it, then upload it again"
+    if magic and not magic[0].match(head):
         return f"not {magic[1]}: the content does not match the {suffix} name"
     return None
 

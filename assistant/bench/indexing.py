@@ -178,7 +178,7 @@ def chunk_tokens(ctx: BenchContext) -> tuple[int, int]:
     chunks = tokens = 0
     for item in found:
         try:
-            _, pieces = prepare(item, ctx.settings.index)
+            pieces = [piece for _, chunked in prepare(item, ctx.settings.index) for piece in chunked]
         except DocumentError:
             continue  # the indexer skips it too
         chunks += len(pieces)

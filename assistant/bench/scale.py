@@ -147,7 +147,7 @@ def _subset(corpus: Path, target: Path, settings: IndexSettings, cap: int) -> Pa
     found, _ = scan(corpus)
     total = 0
     for item in found:
-        chunks = len(prepare(item, settings)[1])
+        chunks = sum(len(pieces) for _, pieces in prepare(item, settings))
         if total + chunks > cap and total:
             break
         total += chunks
@@ -175,9 +175,9 @@ def _fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Pat
     for item in scan(corpus)[0]:
         if item.doc_id in done:
             continue
-        doc, chunks = prepare(item, settings)
-        store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
-        pending += [(c.chunk_id, c.text, _chunk_metadata(doc, c)) for c in chunks]
+        for doc, chunks in prepare(item, settings):
+            store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
+            pending += [(c.chunk_id, c.text, _chunk_metadata(doc, c)) for c in chunks]
         if len(pending) >= FILL_BATCH:
             _write(store, pending, real, rng)
             ctx.progress(f"filling with copied vectors: {store.count()} chunks")
