@@ -47,10 +47,23 @@ class _Backing:
 def _backing(claim: str, evidence: Evidence, threshold: float, similarity: Similarity | None) -> _Backing | None:
     """The evidence's sentence if it supports `claim`, else its previous sentence and it together."""
     for start, end, quote in _quotes(evidence):
+        if _verbatim(claim, quote):  # a quote cannot contradict itself, whatever the rules parse
+            return _Backing(evidence, 1.0, start, end)
         assessment = assess(claim, quote, similarity)
         if assessment.supported and assessment.score >= threshold:
             return _Backing(evidence, assessment.score, start, end)
     return None
+
+
+def _verbatim(claim: str, quote: str) -> bool:
+    """The claim is the whole quote word for word (spacing and the final stop aside): the
+    extractive answerer's sentences, an LLM that copies one. Not a part of it: "the bridge
+    reopened" is a part of "it is not true that the bridge reopened"."""
+
+    def plain(text: str) -> str:
+        return " ".join(text.split()).rstrip(".!?").strip()
+
+    return len(plain(claim).split()) >= 3 and plain(claim) == plain(quote)
 
 
 def _quotes(evidence: Evidence) -> list[tuple[int, int, str]]:

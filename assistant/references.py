@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.citations import MARKER
+from assistant.evidence import asked_kinds
 from assistant.phrases import (
     CLOSED,
     COPULA,
@@ -210,7 +211,9 @@ def referents(kind: str, previous: Previous) -> list[str]:
         return _present(asked.subject.text if asked.subject is not None else None)
     if kind == "group":  # "Who won?" "France won." "Who was their coach?"
         plurals = [p.text for p in (asked.subject, asked.counted) if p is not None and plural(p.text)]
-        return _present(previous.answer_group if answered else None, *answered, *plurals, about(asked))
+        # A plural subject the previous question named ("Which US senators ...?") before the
+        # answer's single names: "they" is the senators, not the president they met.
+        return _present(previous.answer_group if answered else None, *plurals, *answered, about(asked))
     return _places(previous)
 
 
@@ -229,11 +232,13 @@ def _singular(asked: Asked) -> str | None:
 
 def _places(previous: Previous) -> list[str]:
     """ "there": where a where-question's answer says, the previous question's own places (the last
-    first), then the places and names its answer adds ("Which city ...?" "London ...")."""
+    first), then the places its answer adds ("Which city ...?" "London ...")."""
     asked = previous.asked
-    where = previous.answer_places + previous.answer_names if asked.asks == "place" else ()
+    # A name in the answer is a place only when a place was asked for ("where", "which city").
+    for_place = asked.asks == "place" or "place" in asked_kinds(asked.words.text)
+    where = previous.answer_places + previous.answer_names if for_place else ()
     own = [p.text for p in reversed(asked.places)]
-    return _present(*where, *own, *previous.answer_places, *previous.answer_names)
+    return _present(*where, *own, *previous.answer_places)
 
 
 def about(asked: Asked) -> str | None:

@@ -175,3 +175,18 @@ def test_an_extractive_answer_of_the_sample_corpus_is_never_dropped() -> None:
             if len(window.sentence.split()) >= 5:  # "We will do so." says nothing checkable
                 assert checked.supported == 1, window.sentence
                 assert checked.citations[0].quote == window.sentence
+
+
+def test_an_evidence_sentence_quoted_whole_always_supports_itself() -> None:
+    from tests.fakes import evidence
+
+    odd = "Odometer reading at inspection was 48,213 km\nBrake pads front: 4 mm (replace soon)"
+    checked = check(f"{' '.join(odd.split())} [1].", evidence(odd))
+    assert checked.supported == 1 and checked.citations[0].quote == odd
+
+
+def test_a_part_of_a_negated_sentence_is_not_a_quote() -> None:
+    from tests.fakes import evidence
+
+    found = evidence("It is not true that the bridge reopened in May.")
+    assert check("The bridge reopened in May [1].", found).supported == 0

@@ -87,6 +87,19 @@ FOLLOW_UPS = [
     pytest.param(Case(LYON, "What is its largest employer?", "What is Lyon's largest employer?"), id="its-city"),
     pytest.param(
         Case(
+            (
+                "Which US senators visited Turkiye in late January?",
+                "Democratic Senators Jeanne Shaheen and Chris Murphy met President Erdogan [1]. "
+                "President Joe Biden welcomed the vote [2].",
+            ),
+            "Who did they meet there?",
+            contains=("Senators",),
+            lacks=("Biden", "they"),
+        ),
+        id="they-plural-subject-not-a-name-in-the-answer",
+    ),
+    pytest.param(
+        Case(
             ("Which city hosted the 2012 Olympics?", "London hosted the 2012 Summer Olympics [1]."),
             "How many people live there?",
             "How many people live in London?",
