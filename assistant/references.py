@@ -211,10 +211,20 @@ def referents(kind: str, previous: Previous) -> list[str]:
         return _present(asked.subject.text if asked.subject is not None else None)
     if kind == "group":  # "Who won?" "France won." "Who was their coach?"
         plurals = [p.text for p in (asked.subject, asked.counted) if p is not None and plural(p.text)]
+        plurals.insert(0, _which_group(asked.words.text) or "")
         # A plural subject the previous question named ("Which US senators ...?") before the
         # answer's single names: "they" is the senators, not the president they met.
         return _present(previous.answer_group if answered else None, *plurals, *answered, about(asked))
     return _places(previous)
+
+
+_WHICH_GROUP = re.compile(r"^\W*(?:which|what)\s+((?:[A-Z][\w.-]*\s+){0,3}[a-z]+s)\b")
+
+
+def _which_group(question: str) -> str | None:
+    """The plural a which-question asks about: "Which US senators visited ...?" -> "US senators"."""
+    found = _WHICH_GROUP.match(question.lower()[:1] + question[1:])
+    return found.group(1) if found and plural(found.group(1)) else None
 
 
 def _present(*candidates: str | None) -> list[str]:
@@ -238,7 +248,7 @@ def _places(previous: Previous) -> list[str]:
     for_place = asked.asks == "place" or "place" in asked_kinds(asked.words.text)
     where = previous.answer_places + previous.answer_names if for_place else ()
     own = [p.text for p in reversed(asked.places)]
-    return _present(*where, *own, *previous.answer_places)
+    return _present(*where, *own)  # an answer's "from X" is often a person or a party, not a place
 
 
 def about(asked: Asked) -> str | None:
