@@ -13,7 +13,26 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
-from assistant.citations import check
+from assistant.citations import Checked, check
+from assistant.compose import (
+    OVERVIEW_BUDGET,
+    OVERVIEW_EVIDENCE,
+    PART_EVIDENCE,
+    OverviewComposer,
+    Part,
+    PartAnswer,
+    as_list,
+    extractive_parts,
+    interleaved,
+    merged_evidence,
+    merged_passages,
+    missing_lines,
+    numbered,
+    parts,
+    uncovered,
+    with_context,
+)
+from assistant.compound import shape
 from assistant.conversation import Message, Rewriter, standalone
 from assistant.decision import Calibration, Decision, decide, load_calibration, signals
 from assistant.errors import QuestionError
@@ -148,9 +167,15 @@ class Assistant:
         resolution = standalone(question, history, self.rewriter)
         query = resolution.query
         started = timer.lap("rewrite", started)
+        asked = parts(query)
+        if len(asked) > 1:
+            yield from self._compound(question, query, asked, filters, k, abstain, timer, started)
+            return
         passages = self._retrieve(query, filters, k)
         started = timer.lap("retrieve", started)
-        evidence = select_evidence(query, passages, self.scorer)
+        overview = shape(query) == "overview"
+        limits = {"limit": OVERVIEW_EVIDENCE, "budget": OVERVIEW_BUDGET} if overview else {}
+        evidence = select_evidence(query, passages, self.scorer, **limits)
         decision = self.decide(resolution.typed_question, query, passages, evidence)
         started = timer.lap("evidence", started)
         base = Answer(
@@ -164,7 +189,7 @@ class Assistant:
         if decision.abstain and abstain:
             yield _abstain(base, self.answerer.name, timer)
             return
-        yield from self._answer(base, resolution.typed_question, evidence, timer, started)
+        yield from self._answer(base, resolution.typed_question, evidence, timer, started, overview=overview)
 
     # -- steps -------------------------------------------------------------------
     def _retrieve(self, query: str, filters: Sequence[str] | None, k: int) -> list[Passage]:
@@ -172,12 +197,16 @@ class Assistant:
         return self.retriever.search(query, k=k, sources=sources)
 
     def _answer(
-        self, base: Answer, typed: str, evidence: list[Evidence], timer: Timer, started: float
+        self, base: Answer, typed: str, evidence: list[Evidence], timer: Timer, started: float, *, overview: bool
     ) -> Iterator[str | Answer]:
         """The answerer gets the user's question and the standalone query; `typed` is the text
-        whose kind of answer counts (see `stream`)."""
+        whose kind of answer counts (see `stream`). An overview is answered as a list of points."""
+        writer, fallback = self.answerer, self._fallback
+        if overview:  # the extractive answer to "Summarise ..." is several points, in order
+            writer = OverviewComposer() if isinstance(writer, ExtractiveAnswerer) else writer
+            fallback = OverviewComposer() if isinstance(fallback, ExtractiveAnswerer) else fallback
         pieces: list[str] = []
-        for piece in self.answerer.generate(base.question, evidence, query=base.query):
+        for piece in writer.generate(base.question, evidence, query=base.query):
             pieces.append(piece)
             yield piece
         raw = "".join(pieces).strip()
@@ -193,7 +222,7 @@ class Assistant:
         if refusals and not refused:  # a partial answer: what it gives, and what it says is missing
             notes.append(f"{name} said part of the question is not in the documents: {refusals[0]!r}")
         if checked.supported == 0:  # a refusal has no supported sentence either
-            checked = check("".join(self._fallback.generate(base.question, evidence, query=typed)), evidence)
+            checked = check("".join(fallback.generate(base.question, evidence, query=typed)), evidence)
             answerer = f"{name}->extractive"
             why = (
                 "found no answer, but the decision found the evidence answers"
@@ -207,11 +236,94 @@ class Assistant:
         timer.timings["total"] = sum(timer.timings.values())
         yield replace(
             base,
-            text=checked.text,
+            text=as_list(checked) if overview and checked.supported > 1 else checked.text,
             citations=checked.citations,
             answerer=answerer,
             timings=timer.timings,
             notes=tuple(notes),
+        )
+
+    # -- compound questions (assistant.compose) -----------------------------------
+    def _compound(
+        self,
+        question: str,
+        query: str,
+        asked: list[Part],
+        filters: Sequence[str] | None,
+        k: int,
+        abstain: bool,
+        timer: Timer,
+        started: float,
+    ) -> Iterator[str | Answer]:
+        """Each part searched, its evidence chosen and decided on its own; one answer for all."""
+        whole = self._retrieve(query, filters, k)  # the context a part like "how many died?" leaves out
+        found = [(p, with_context(self._retrieve(p.query, filters, k), whole)) for p in asked]
+        started = timer.lap("retrieve", started)
+        chosen = [select_evidence(p.query, passages, self.scorer, limit=PART_EVIDENCE) for p, passages in found]
+        answers = []
+        for (part, passages), evidence in zip(found, numbered(chosen), strict=True):
+            decision = self.decide(part.query, part.query, passages, evidence)
+            answers.append(PartAnswer(part, tuple(passages), tuple(evidence), decision, forced=not abstain))
+        started = timer.lap("evidence", started)
+        best = max(answers, key=lambda a: a.decision.probability).decision
+        base = Answer(
+            question=question,
+            text="",
+            passages=tuple(merged_passages(answers)),
+            evidence=tuple(merged_evidence(answers)),
+            query=query,
+            decision={
+                **best.to_dict(),
+                "abstain": not any(a.answered for a in answers),
+                "parts": [a.to_dict() for a in answers],
+            },
+        )
+        if not any(a.answered for a in answers):
+            yield _abstain(base, self.answerer.name, timer)
+            return
+        yield from self._compose(base, answers, timer, started)
+
+    def _compose(self, base: Answer, answers: list[PartAnswer], timer: Timer, started: float) -> Iterator[str | Answer]:
+        name, notes = self.answerer.name, []
+        evidence = list(base.evidence)
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            text = extractive_parts(answers)
+            yield text
+            checked = check(text, evidence)
+        else:
+            pieces: list[str] = []
+            for piece in self.answerer.generate(base.question, interleaved(answers), query=base.query):
+                pieces.append(piece)
+                yield piece
+            said, refusals = split_refusals("".join(pieces).strip())
+            checked = check(said, evidence)
+            if refusals and said.strip():
+                notes.append(f"{name} said part of the question is not in the documents: {refusals[0]!r}")
+            left = uncovered(answers, checked.evidence_ids)
+            if left:  # a part the LLM left out (or refused) that the evidence answers: its extractive sentences
+                name = f"{name}+extractive" if checked.supported else f"{name}->extractive"
+                notes.append(f"{self.answerer.name} left {len(left)} part(s) unanswered; added the extractive answer")
+                kept = said if checked.supported else ""
+                checked = check(f"{kept} {extractive_parts(left)}".strip(), evidence)
+        timer.lap("generate", started)
+        missing = missing_lines(answers)
+        notes.extend(f"part not answered by the documents: {a.part.text!r}" for a in answers if not a.answered)
+        yield self._final(base, checked, name, missing, notes, timer)
+
+    def _final(
+        self, base: Answer, checked: Checked, name: str, missing: list[str], notes: list[str], timer: Timer
+    ) -> Answer:
+        if checked.supported == 0:
+            return _abstain(base, name, timer, note="no sentence of the evidence could be checked as an answer")
+        timer.timings["total"] = sum(timer.timings.values())
+        text = "\n\n".join([checked.text, *missing]) if missing else checked.text
+        return replace(
+            base,
+            text=text,
+            citations=checked.citations,
+            answerer=name,
+            timings=timer.timings,
+            notes=tuple([*checked.notes, *notes]),
         )
 
     def decide(self, typed: str, query: str, passages: Sequence[Passage], evidence: Sequence[Evidence]) -> Decision:

@@ -90,6 +90,8 @@ class Checked:
     citations: tuple[Citation, ...]
     supported: int  # sentences kept with a citation
     notes: tuple[str, ...] = field(default=())
+    evidence_ids: tuple[int, ...] = field(default=())  # the evidence cited, in citation-number order
+    sentences: tuple[str, ...] = field(default=())  # the kept sentences with their markers (`text` joins them)
 
 
 @dataclass
@@ -172,7 +174,8 @@ def _number(kept: list[tuple[str, list[_Backing]]], notes: list[str]) -> Checked
         to_citation(number, merged[eid].evidence, merged[eid].score, span=(merged[eid].start, merged[eid].end))
         for eid, number in sorted(numbers_by_id.items(), key=lambda p: p[1])
     )
-    return Checked(" ".join(sentences), citations, len(kept), tuple(notes))
+    cited = tuple(eid for eid, _ in sorted(numbers_by_id.items(), key=lambda p: p[1]))
+    return Checked(" ".join(sentences), citations, len(kept), tuple(notes), cited, tuple(sentences))
 
 
 def _union(old: _Backing | None, new: _Backing) -> _Backing:

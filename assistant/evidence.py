@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 
 from assistant.rerank import Scorer
 from assistant.types import Evidence, Passage
-from assistant.windows import shortlist, unique, windows
+from assistant.windows import Window, shortlist, unique, windows
 from index import text as tx
 
 MAX_EVIDENCE = 6  # sentences given to an answerer; ~6 x 60 tokens keeps LLM prompts short
 PASSAGES_FOR_EVIDENCE = 5  # top passages whose sentences are considered
 EVIDENCE_BUDGET = 8  # windows the cross-encoder reads (~12 ms each); the reranked ones are cached
+NEAR_DUPLICATE = 0.7  # share of a sentence's words already in a chosen sentence: it repeats, not adds
 
 
 # Expected answer types: a "how many" question is not answered by a sentence without a number.
@@ -107,7 +108,8 @@ def select_evidence(
         return []
     scores = scorer.score(question, [c.context for c in candidates])
     ranked = sorted(zip(scores, range(len(candidates)), strict=True), key=lambda pair: -pair[0])
-    chosen = [(float(s), candidates[i]) for s, i in ranked if floor is None or s >= floor][:limit]
+    kept = [(float(s), candidates[i]) for s, i in ranked if floor is None or s >= floor]
+    chosen = _diverse(kept, limit)
     return [
         Evidence(
             id=n,
@@ -121,3 +123,19 @@ def select_evidence(
         )
         for n, (score, c) in enumerate(chosen, start=1)
     ]
+
+
+def _diverse(ranked: Sequence[tuple[float, Window]], limit: int) -> list[tuple[float, Window]]:
+    """The best `limit`, skipping near-copies of a sentence already chosen (news and e-mail threads
+    repeat sentences word for word; a repeat adds no fact, and takes the place of one that might)."""
+    chosen: list[tuple[float, Window]] = []
+    seen: list[set[str]] = []
+    for score, window in ranked:
+        words = set(tx.terms(window.sentence))
+        if words and any(len(words & other) / len(words) >= NEAR_DUPLICATE for other in seen):
+            continue
+        chosen.append((score, window))
+        seen.append(words)
+        if len(chosen) == limit:
+            break
+    return chosen

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from assistant.compound import shape, split
 from assistant.types import Evidence
 from assistant.windows import PREVIOUS_WORDS
 from index.text import MARKER
@@ -16,6 +17,8 @@ from index.text import MARKER
 # Prompt length is time to first token (~43 prompt tokens/s for the 1.5B model here, docs/benchmarks.md):
 # the best 4 evidence sentences, each with at most the last 16 words of the sentence before it.
 MAX_PROMPT_EVIDENCE = 4
+PART_PROMPT_EVIDENCE = 3  # per part of a compound question (assistant.compound) ...
+MAX_COMPOUND_EVIDENCE = 8  # ... and at most this many in all (~500 prompt tokens, ~12 s here)
 # Sentences the cross-encoder reads as unrelated (logit below 0) only distract a small model.
 MIN_PROMPT_SCORE = 0.0
 CONTEXT_WORDS = PREVIOUS_WORDS  # the windows' own rule: evidence built elsewhere is cut the same way
@@ -42,6 +45,11 @@ USER = (
 )
 # A follow-up is shown as the user wrote it, with what it means after the conversation.
 MEANING = "In this conversation the question means: {query}\n"
+# An overview ("Summarise ...", "What is the timeline of ..."): more evidence, one point a line.
+OVERVIEW = "Answer with the main points, one short sentence each, in time order where the evidence gives dates.\n"
+OVERVIEW_PROMPT_EVIDENCE = 8
+# A compound question: each part listed, so none is left out.
+PARTS = "The question asks {count} things; answer each one, each sentence with its own [n]:\n{parts}\n"
 
 CONDENSE = (
     "Rewrite the last question so that it can be understood without the conversation. "
@@ -86,15 +94,25 @@ def answer_messages(question: str, evidence: Sequence[Evidence], query: str | No
     """Chat messages for an LLM answerer: the best MAX_PROMPT_EVIDENCE sentences (their ids kept),
     the user's question and, for a follow-up, the standalone `query` it was searched as."""
     meaning = MEANING.format(query=escape(query)) if query and query != question else ""
-    user = USER.format(evidence=evidence_block(prompt_evidence(evidence)), question=escape(question), meaning=meaning)
+    asked = split(query or question)
+    limit = MAX_PROMPT_EVIDENCE
+    if shape(query or question) == "overview":
+        meaning += OVERVIEW
+        limit = OVERVIEW_PROMPT_EVIDENCE
+    elif len(asked) > 1:
+        meaning += PARTS.format(count=len(asked), parts="\n".join(f"{n}. {escape(p)}" for n, p in enumerate(asked, 1)))
+        limit = min(PART_PROMPT_EVIDENCE * len(asked), MAX_COMPOUND_EVIDENCE)
+    shown = prompt_evidence(evidence, limit)
+    user = USER.format(evidence=evidence_block(shown), question=escape(question), meaning=meaning)
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def prompt_evidence(evidence: Sequence[Evidence]) -> list[Evidence]:
-    """What an LLM is shown: the best few sentences that the cross-encoder finds related at all
-    (the single best one when none is)."""
+def prompt_evidence(evidence: Sequence[Evidence], limit: int = MAX_PROMPT_EVIDENCE) -> list[Evidence]:
+    """What an LLM is shown: the first `limit` sentences that the cross-encoder finds related at
+    all (the single best one when none is). A compound question's evidence comes interleaved,
+    each part's best first (assistant.compose.interleaved), so every part is shown."""
     related = [e for e in evidence if e.score >= MIN_PROMPT_SCORE]
-    return (related or list(evidence[:1]))[:MAX_PROMPT_EVIDENCE]
+    return (related or list(evidence[:1]))[:limit]
 
 
 def condense_messages(history_text: str, question: str) -> list[dict[str, str]]:

@@ -1,0 +1,88 @@
+"""Compound questions through the pipeline (fakes over a real Chroma): every part answered or named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import NOT_FOUND
+from assistant.answerers import FakeAnswerer
+from assistant.compose import MISSING, numbered
+from index.embed import HashingEmbedder
+from index.ingest import run_index
+from index.settings import IndexSettings
+from tests.test_assistant import make
+
+BOTH = (
+    "How many US troops are deployed in Iraq, and why did Nuland say "
+    "a US withdrawal from Syria was not a viable option?"
+)
+HALF = "How many US troops are deployed in Iraq, and what is the recipe for apple pie with cinnamon?"
+NEITHER = "What is the recipe for apple pie, and who won the 1998 football world cup final?"
+
+
+@pytest.fixture
+def indexed(corpus: Path, index_settings: IndexSettings) -> IndexSettings:
+    run_index(corpus, index_settings, HashingEmbedder())
+    return index_settings
+
+
+def _cited_parts(answer) -> list[bool]:  # type: ignore[no-untyped-def]
+    cited = {(c.doc_id, c.char_start) for c in answer.citations}
+    by_id = {e.id: e for e in answer.evidence}
+    return [
+        any((by_id[i].passage.doc_id, by_id[i].char_start) in cited for i in part["evidence"])
+        for part in answer.decision["parts"]
+    ]
+
+
+def test_each_part_of_a_compound_question_is_answered_with_its_own_citation(indexed: IndexSettings) -> None:
+    answer = make(indexed).ask(BOTH)
+    assert not answer.abstained and len(answer.decision["parts"]) == 2
+    assert "2,500" in answer.text and "still active" in answer.text
+    assert _cited_parts(answer) == [True, True]
+
+
+def test_a_part_the_documents_do_not_answer_is_named_and_the_rest_answered(indexed: IndexSettings) -> None:
+    answer = make(indexed).ask(HALF)
+    assert not answer.abstained and "2,500" in answer.text
+    assert answer.text.endswith(MISSING.format(part="What is the recipe for apple pie with cinnamon?"))
+    assert [p["abstain"] for p in answer.decision["parts"]] == [False, True]
+    assert any("apple pie" in note for note in answer.notes)
+
+
+def test_when_no_part_is_answered_the_question_is_refused(indexed: IndexSettings) -> None:
+    answer = make(indexed).ask(NEITHER)
+    assert answer.abstained and answer.text.startswith(NOT_FOUND) and not answer.citations
+
+
+def test_abstain_false_answers_every_part(indexed: IndexSettings) -> None:
+    answer = make(indexed).ask(HALF, abstain=False)
+    assert not answer.abstained and MISSING.split("{")[0] not in answer.text
+
+
+def test_a_part_the_llm_leaves_out_gets_the_extractive_sentences(indexed: IndexSettings) -> None:
+    probe = make(indexed).ask(BOTH)
+    first = next(e for e in probe.evidence if "2,500" in e.sentence)
+    llm = FakeAnswerer([f"{first.sentence} [{first.id}]."])
+    answer = make(indexed, answerer=llm).ask(BOTH)
+    assert answer.answerer == "fake+extractive" and "still active" in answer.text
+    assert _cited_parts(answer) == [True, True]
+    prompt = llm.prompts[0][1]["content"]
+    assert "still active" in prompt and "2,500" in prompt  # the LLM saw both parts' best evidence
+
+
+def test_a_wrong_claim_of_the_llm_is_still_dropped(indexed: IndexSettings) -> None:
+    probe = make(indexed).ask(BOTH)
+    first = next(e for e in probe.evidence if "2,500" in e.sentence)
+    llm = FakeAnswerer([f"{first.sentence.replace('2,500', '7,000')} [{first.id}]."])
+    answer = make(indexed, answerer=llm).ask(BOTH)
+    assert "7,000" not in answer.text and "2,500" in answer.text
+    assert answer.answerer == "fake->extractive"
+
+
+def test_a_sentence_two_parts_share_keeps_one_number(indexed: IndexSettings) -> None:
+    evidence = list(make(indexed).ask(BOTH).evidence)
+    groups = numbered([evidence[:2], [evidence[1], evidence[2]]])
+    assert [e.id for e in groups[0]] == [1, 2] and [e.id for e in groups[1]] == [2, 3]
