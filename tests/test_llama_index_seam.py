@@ -313,10 +313,13 @@ def test_our_cl100k_is_tiktokens_own(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_counting_tokens_leaves_the_environment_alone() -> None:
-    code = "import os; from index.tokens import count_tokens; n = count_tokens('a b'); print(n, dict(os.environ) == env)"
+    code = (
+        "import os; env = dict(os.environ); from index.tokens import count_tokens; "
+        "n = count_tokens('a b'); print(n, dict(os.environ) == env)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"}
     out = subprocess.run(
-        [sys.executable, "-c", "import os; env = dict(os.environ); " + code],
+        [sys.executable, "-c", code],
         env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     assert out.stdout.split() == ["2", "True"], out.stderr

@@ -6,8 +6,8 @@ HuggingFace, ...), `OpenAILike` (the `openai` answerer is this class over it), o
 The model only writes text: ids it was not given are removed and every cited sentence is checked
 against the sentence it cites by the Assistant, whatever the model is.
 
-llama-index is imported on first use, not with this module (the CLI's `index` command imports
-assistant.llm, which builds on this class).
+llama-index is imported on first use, not with this module (assistant.llm builds the `openai`
+answerer on this class).
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ class LlamaIndexAnswerer:
         try:
             for response in self.llm.stream_chat(chat):
                 piece = response.delta
-                if piece is None:  # some integrations only fill in the text so far
-                    text = response.message.content or ""
-                    piece, seen = text[len(seen) :], text
+                if piece is None:  # some integrations fill in only the text so far
+                    piece = (response.message.content or "")[len(seen) :]
+                seen += piece
                 if piece:
                     yield piece
         except LLMError:
