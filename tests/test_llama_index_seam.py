@@ -25,6 +25,7 @@ from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.llms.types import CompletionResponse, CompletionResponseGen, LLMMetadata
 from llama_index.core.base.response.schema import Response
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.core.llms.mock import MockLLM, MockLLMWithChatMemoryOfLastCall
@@ -55,7 +56,7 @@ class CannedLLM(CustomLLM):
     """A llama-index LLM for tests: replies `reply(prompt)` word by word and logs every prompt."""
 
     reply: Callable[[str], str]
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def metadata(self) -> LLMMetadata:
