@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,18 @@ import pytest
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.base.llms.types import CompletionResponse, CompletionResponseGen, LLMMetadata
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+)
 from llama_index.core.base.response.schema import Response
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import CustomLLM
-from llama_index.core.llms.callbacks import llm_completion_callback
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.mock import MockLLM, MockLLMWithChatMemoryOfLastCall
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle, TextNode
 from llama_index.core.tools import QueryEngineTool
@@ -86,6 +93,16 @@ class BrokenLLM(CannedLLM):
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         raise ConnectionError("connection refused")
+
+
+class CumulativeLLM(CannedLLM):
+    """An integration whose stream carries only the text so far, no delta."""
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        words = self.reply("\n".join(str(m.content) for m in messages)).split(" ")
+        for i in range(len(words)):
+            yield ChatResponse(message=ChatMessage(role="assistant", content=" ".join(words[: i + 1])))
 
 
 def cite(needle: str, swap: tuple[str, str] | None = None) -> Callable[[str], str]:
@@ -209,6 +226,12 @@ def test_a_llama_index_llm_answers_through_our_prompt_and_check(hashed: IndexSet
     assert SYSTEM in llm.prompts[0], "the LLM got our prompt, with the evidence numbered"
     response = bot.as_query_engine().query(TROOPS)
     assert str(response) == answer.text and (response.metadata or {})["answerer"] == "CannedLLM"
+
+
+def test_a_stream_without_deltas_is_read_whole(hashed: IndexSettings) -> None:
+    answer = make(hashed, llm=CumulativeLLM(reply=cite(TROOPS_FACT))).ask(TROOPS)
+    assert answer.answerer == "CumulativeLLM" and TROOPS_FACT in answer.text, answer.notes
+    assert answer.text.count(TROOPS_FACT) == 1, "each piece once"
 
 
 def test_a_wrong_claim_from_a_llama_index_llm_is_caught(hashed: IndexSettings) -> None:
