@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
 from assistant.citations import Checked, check
@@ -44,8 +44,12 @@ from assistant.retrieve import RERANK_POOL, Retriever, Sources
 from assistant.settings import Settings
 from assistant.types import Answer, Evidence, Passage
 from index.embed import Embedder
+from index.errors import ConfigError
 from index.lexical import load_current
 from index.store import ChunkStore
+
+if TYPE_CHECKING:
+    from assistant.integrations.llama_index_query import AssistantQueryEngine, AssistantRetriever
 
 MAX_QUESTION_CHARS = 2000  # ~400 words; longer input is a document, not a question
 DEFAULT_K = 6  # passages retrieved per question
@@ -102,16 +106,25 @@ class Assistant:
         settings: Settings,
         *,
         answerer: str | Answerer | None = None,
+        llm: Any = None,
         share: Assistant | None = None,
         **parts: Any,
     ) -> Assistant:
         """The one factory every entry point uses (API, CLI, chat window, eval, bench).
 
         `answerer` is a name (default `settings.answerer`; "auto" resolves as in assistant.llm)
-        or an Answerer object; an LLM answerer also rewrites follow-ups. `share` lends its store,
-        embedder and cross-encoder (loaded once per process); `parts` override any of them.
-        Raises ConfigError when the named answerer cannot be built.
+        or an Answerer object; an LLM answerer also rewrites follow-ups. `llm`, any llama-index
+        LLM object, answers instead through the same prompt and claim check
+        (assistant/integrations/llama_index_llm.py). `share` lends its store, embedder and
+        cross-encoder (loaded once per process); `parts` override any of them.
+        Raises ConfigError when the named answerer cannot be built, or both are given.
         """
+        if llm is not None:
+            from assistant.integrations.llama_index_llm import LlamaIndexAnswerer
+
+            if answerer is not None:
+                raise ConfigError("give an answerer or a llama-index llm, not both")
+            answerer = LlamaIndexAnswerer(llm)
         if answerer is None or isinstance(answerer, str):
             from assistant.llm import make_answerer
 
@@ -340,6 +353,30 @@ class Assistant:
         warm = getattr(self.answerer, "warm_up", None)
         if callable(warm):
             warm()
+
+    # -- llama-index (assistant/integrations/) -------------------------------------
+    def as_retriever(self, *, k: int = DEFAULT_K, filters: Sequence[str] | None = None) -> AssistantRetriever:
+        """This retrieval (hybrid + rerank) as a llama-index BaseRetriever; its nodes carry the
+        document, span and location."""
+        from assistant.integrations.llama_index_query import AssistantRetriever
+
+        _check_k(k)
+        return AssistantRetriever(lambda query: self._retrieve(_validated(query), filters, k))
+
+    def as_query_engine(self, *, k: int = DEFAULT_K, filters: Sequence[str] | None = None) -> AssistantQueryEngine:
+        """`ask` as a llama-index query engine: Response = the checked answer, its citations as
+        source_nodes, the Answer as metadata."""
+        from assistant.integrations.llama_index_query import AssistantQueryEngine
+
+        retriever = self.as_retriever(k=k, filters=filters)
+        return AssistantQueryEngine(lambda question: self.ask(question, filters=filters, k=k), retriever)
+
+    def as_vector_store_index(self) -> Any:
+        """This index as a llama-index VectorStoreIndex (dense search only), queries embedded by
+        this embedder; raises IndexMismatchError when the index was built with another."""
+        from assistant.integrations.llama_index_store import vector_store_index
+
+        return vector_store_index(self.store, self.embedder)
 
     def chat(self, *, filters: Sequence[str] | None = None) -> ChatSession:
         """A conversation that keeps its own history."""

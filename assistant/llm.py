@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
 from assistant.errors import LLMError
+from assistant.integrations.llama_index_llm import LlamaIndexAnswerer
 from assistant.prompts import answer_messages, condense_messages
 from assistant.settings import Settings
 from assistant.types import Evidence
@@ -79,21 +80,19 @@ class LocalAnswerer:
             pass
 
 
-class OpenAIAnswerer:
+class OpenAIAnswerer(LlamaIndexAnswerer):
     """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
 
-    Uses llama-index's OpenAILike adapter: the openai client underneath retries transient
-    errors (connection, 429, 5xx) with backoff and enforces the timeout.
+    The llama-index answerer over llama-index's OpenAILike: the openai client underneath retries
+    transient errors (connection, 429, 5xx) with backoff and enforces the timeout.
     """
-
-    name = "openai"
 
     def __init__(self, settings: Settings, *, retries: int = 2) -> None:
         from llama_index.llms.openai_like import OpenAILike
 
         self.model = settings.openai_model or ""
         self.base_url = settings.openai_base_url or ""
-        self.llm = OpenAILike(
+        llm = OpenAILike(
             model=self.model,
             api_base=self.base_url,
             api_key=settings.openai_api_key.value or "not-needed",
@@ -104,23 +103,11 @@ class OpenAIAnswerer:
             max_tokens=MAX_ANSWER_TOKENS,
             context_window=8192,
         )
+        super().__init__(llm, name="openai")
 
-    def chat(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        from llama_index.core.llms import ChatMessage
-
-        chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
-        try:
-            for delta in self.llm.stream_chat(chat):
-                if delta.delta:
-                    yield delta.delta
-        except Exception as exc:  # openai raises APIConnectionError, APITimeoutError, APIStatusError...
-            raise LLMError(_openai_message(self.base_url, self.model, exc)) from exc
-
-    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
-        yield from self.chat(answer_messages(question, evidence, query))
-
-    def rewrite(self, history: str, question: str) -> str:
-        return "".join(self.chat(condense_messages(history, question)))
+    def failure(self, exc: Exception) -> str:
+        # openai raises APIConnectionError, APITimeoutError, APIStatusError...
+        return _openai_message(self.base_url, self.model, exc)
 
 
 def _openai_message(base_url: str, model: str, exc: Exception) -> str:

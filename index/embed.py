@@ -168,7 +168,8 @@ def _llama_index_adapter() -> type:
     from llama_index.core.bridge.pydantic import PrivateAttr
 
     class LlamaIndexEmbedding(BaseEmbedding):
-        """Any Embedder as a llama-index embedding model (e.g. for a VectorStoreIndex baseline)."""
+        """Any Embedder as a llama-index embedding model: a VectorStoreIndex over an index built
+        by `assistant index` (assistant/integrations/llama_index_store.py), the baseline bench."""
 
         _embedder: Any = PrivateAttr()
 
@@ -196,9 +197,15 @@ def _llama_index_adapter() -> type:
     return LlamaIndexEmbedding
 
 
+def llama_index_embedding(embedder: Embedder, embed_batch_size: int = 32) -> Any:
+    """`embedder` as a llama-index `BaseEmbedding` (queries get its query prefix, as in our search)."""
+    return _llama_index_adapter()(embedder, embed_batch_size=embed_batch_size)
+
+
 def __getattr__(name: str) -> Any:
     # `LlamaIndexEmbedding` is built on first access: importing llama-index costs ~1.8 s and only
-    # the baseline benchmark needs it, while every indexing run imports this module.
+    # the llama-index seams and the baseline benchmark need it, while every indexing run imports
+    # this module.
     if name == "LlamaIndexEmbedding":
         return _llama_index_adapter()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

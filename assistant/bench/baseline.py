@@ -131,9 +131,8 @@ class Baseline:
 
 def build_baseline(corpus: Path, embedder: Embedder, llm: Any) -> Baseline:
     """The usual recipe: read the folder, index it with llama-index defaults (embedder aside)."""
-    from index.tokens import ensure_offline_cache
-
-    ensure_offline_cache()  # the default SentenceSplitter counts tokens with tiktoken
+    # The default SentenceSplitter counts tokens with tiktoken; llama-index's get_tokenizer() finds
+    # the BPE file it ships by itself (index/tokens.py builds ours from the same file).
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.constants import DEFAULT_SIMILARITY_TOP_K
     from llama_index.core.node_parser import SentenceSplitter
