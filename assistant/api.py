@@ -9,35 +9,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
-from assistant.citations import Checked, check
-from assistant.compose import (
-    OVERVIEW_BUDGET,
-    OVERVIEW_EVIDENCE,
-    PART_EVIDENCE,
-    OverviewComposer,
-    Part,
-    PartAnswer,
-    as_list,
-    extractive_parts,
-    interleaved,
-    merged_evidence,
-    merged_passages,
-    missing_lines,
-    numbered,
-    parts,
-    uncovered,
-    with_context,
-)
+from assistant.citations import check
+from assistant.compose import OVERVIEW_BUDGET, OVERVIEW_EVIDENCE, OverviewComposer, as_list, parts, stream_compound
 from assistant.compound import shape
 from assistant.conversation import Message, Rewriter, standalone
 from assistant.decision import Calibration, Decision, decide, load_calibration, signals
 from assistant.errors import QuestionError
 from assistant.evidence import select_evidence
-from assistant.prompts import NOT_FOUND
+from assistant.outcome import Timer, abstained
 from assistant.refusals import split_refusals
 from assistant.rerank import Scorer
 from assistant.retrieve import RERANK_POOL, Retriever, Sources
@@ -54,17 +38,6 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 2000  # ~400 words; longer input is a document, not a question
 DEFAULT_K = 6  # passages retrieved per question
 MAX_K = RERANK_POOL  # the retriever reranks this many candidates and returns at most these
-CLOSEST_SHOWN = 3  # passages listed when abstaining
-
-
-@dataclass
-class Timer:
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def lap(self, name: str, started: float) -> float:
-        now = time.perf_counter()
-        self.timings[name] = self.timings.get(name, 0.0) + now - started
-        return now
 
 
 class Assistant:
@@ -182,7 +155,8 @@ class Assistant:
         started = timer.lap("rewrite", started)
         asked = parts(query)
         if len(asked) > 1:
-            yield from self._compound(question, query, asked, filters, k, abstain, timer, started)
+            search = partial(self._retrieve, filters=filters, k=k)
+            yield from stream_compound(self, question, query, asked, search, abstain=abstain, timer=timer, at=started)
             return
         passages = self._retrieve(query, filters, k)
         started = timer.lap("retrieve", started)
@@ -200,7 +174,7 @@ class Assistant:
             decision=decision.to_dict(),
         )
         if decision.abstain and abstain:
-            yield _abstain(base, self.answerer.name, timer)
+            yield abstained(base, self.answerer.name, timer)
             return
         yield from self._answer(base, resolution.typed_question, evidence, timer, started, overview=overview)
 
@@ -228,7 +202,7 @@ class Assistant:
         said, refusals = split_refusals(raw)
         refused = bool(refusals) and not said.strip()
         if refused and self.settings.trust_refusals:
-            yield _abstain(base, name, timer, note=f"{name} found no answer in the evidence")
+            yield abstained(base, name, timer, note=f"{name} found no answer in the evidence")
             return
         checked, answerer = check(said, evidence), name
         notes = list(checked.notes)
@@ -244,7 +218,7 @@ class Assistant:
             )
             notes = [f"{name} {why}; showing the extractive answer"]
         if checked.supported == 0:  # never an empty answer: nothing checkable is "not found"
-            yield _abstain(base, answerer, timer, note="no sentence of the evidence could be checked as an answer")
+            yield abstained(base, answerer, timer, note="no sentence of the evidence could be checked as an answer")
             return
         timer.timings["total"] = sum(timer.timings.values())
         yield replace(
@@ -254,89 +228,6 @@ class Assistant:
             answerer=answerer,
             timings=timer.timings,
             notes=tuple(notes),
-        )
-
-    # -- compound questions (assistant.compose) -----------------------------------
-    def _compound(
-        self,
-        question: str,
-        query: str,
-        asked: list[Part],
-        filters: Sequence[str] | None,
-        k: int,
-        abstain: bool,
-        timer: Timer,
-        started: float,
-    ) -> Iterator[str | Answer]:
-        """Each part searched, its evidence chosen and decided on its own; one answer for all."""
-        whole = self._retrieve(query, filters, k)  # the context a part like "how many died?" leaves out
-        found = [(p, with_context(self._retrieve(p.query, filters, k), whole)) for p in asked]
-        started = timer.lap("retrieve", started)
-        chosen = [select_evidence(p.query, passages, self.scorer, limit=PART_EVIDENCE) for p, passages in found]
-        answers = []
-        for (part, passages), evidence in zip(found, numbered(chosen), strict=True):
-            decision = self.decide(part.query, part.query, passages, evidence)
-            answers.append(PartAnswer(part, tuple(passages), tuple(evidence), decision, forced=not abstain))
-        started = timer.lap("evidence", started)
-        best = max(answers, key=lambda a: a.decision.probability).decision
-        base = Answer(
-            question=question,
-            text="",
-            passages=tuple(merged_passages(answers)),
-            evidence=tuple(merged_evidence(answers)),
-            query=query,
-            decision={
-                **best.to_dict(),
-                "abstain": not any(a.answered for a in answers),
-                "parts": [a.to_dict() for a in answers],
-            },
-        )
-        if not any(a.answered for a in answers):
-            yield _abstain(base, self.answerer.name, timer)
-            return
-        yield from self._compose(base, answers, timer, started)
-
-    def _compose(self, base: Answer, answers: list[PartAnswer], timer: Timer, started: float) -> Iterator[str | Answer]:
-        name, notes = self.answerer.name, []
-        evidence = list(base.evidence)
-        if isinstance(self.answerer, ExtractiveAnswerer):
-            text = extractive_parts(answers)
-            yield text
-            checked = check(text, evidence)
-        else:
-            pieces: list[str] = []
-            for piece in self.answerer.generate(base.question, interleaved(answers), query=base.query):
-                pieces.append(piece)
-                yield piece
-            said, refusals = split_refusals("".join(pieces).strip())
-            checked = check(said, evidence)
-            if refusals and said.strip():
-                notes.append(f"{name} said part of the question is not in the documents: {refusals[0]!r}")
-            left = uncovered(answers, checked.evidence_ids)
-            if left:  # a part the LLM left out (or refused) that the evidence answers: its extractive sentences
-                name = f"{name}+extractive" if checked.supported else f"{name}->extractive"
-                notes.append(f"{self.answerer.name} left {len(left)} part(s) unanswered; added the extractive answer")
-                kept = said if checked.supported else ""
-                checked = check(f"{kept} {extractive_parts(left)}".strip(), evidence)
-        timer.lap("generate", started)
-        missing = missing_lines(answers)
-        notes.extend(f"part not answered by the documents: {a.part.text!r}" for a in answers if not a.answered)
-        yield self._final(base, checked, name, missing, notes, timer)
-
-    def _final(
-        self, base: Answer, checked: Checked, name: str, missing: list[str], notes: list[str], timer: Timer
-    ) -> Answer:
-        if checked.supported == 0:
-            return _abstain(base, name, timer, note="no sentence of the evidence could be checked as an answer")
-        timer.timings["total"] = sum(timer.timings.values())
-        text = "\n\n".join([checked.text, *missing]) if missing else checked.text
-        return replace(
-            base,
-            text=text,
-            citations=checked.citations,
-            answerer=name,
-            timings=timer.timings,
-            notes=tuple([*checked.notes, *notes]),
         )
 
     def decide(self, typed: str, query: str, passages: Sequence[Passage], evidence: Sequence[Evidence]) -> Decision:
@@ -412,23 +303,3 @@ def _validated(question: str) -> str:
             "ask about one thing at a time"
         )
     return question
-
-
-def _abstain(base: Answer, answerer: str, timer: Timer, note: str | None = None) -> Answer:
-    closest = base.passages[:CLOSEST_SHOWN]
-    lines = [NOT_FOUND]
-    if closest:
-        lines.append("The closest passages found:")
-        for passage in closest:
-            where = f", {passage.location.label()}" if passage.location else ""
-            snippet = " ".join(passage.text.split())[:160]
-            lines.append(f"- {passage.title} ({passage.doc_id}{where}): {snippet}…")
-    timer.timings["total"] = sum(timer.timings.values())
-    return replace(
-        base,
-        text="\n".join(lines),
-        abstained=True,
-        answerer=answerer,
-        timings=timer.timings,
-        notes=(note,) if note else (),
-    )

@@ -14,17 +14,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.answerers import ExtractiveAnswerer
-from assistant.citations import Checked
+from assistant.answerers import Answerer, ExtractiveAnswerer
+from assistant.citations import Checked, check
 from assistant.compound import split
 from assistant.conversation import resolve
 from assistant.decision import Decision
+from assistant.evidence import select_evidence
+from assistant.outcome import Timer, abstained
 from assistant.phrases import PREPOSITIONS
-from assistant.types import Evidence, Passage
+from assistant.refusals import split_refusals
+from assistant.types import Answer, Evidence, Passage
 from index import text as tx
 from index.text import marker_numbers
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
 
 PART_EVIDENCE = 4  # evidence sentences kept per part (a single question keeps 6)
 OVERVIEW_EVIDENCE = 8  # "Summarise ...", "What is the timeline of ...": more sentences, several documents
@@ -215,3 +221,96 @@ def _when(sentence: str) -> tuple[int, int, int] | None:
 def as_list(checked: Checked) -> str:
     """An overview's checked sentences as a list, one point a line."""
     return "\n".join(f"- {sentence}" for sentence in checked.sentences)
+
+
+# -- the compound path of Assistant.stream ---------------------------------------------------------
+Search = Callable[[str], list[Passage]]
+
+
+def stream_compound(
+    bot: Assistant,
+    question: str,
+    query: str,
+    asked: Sequence[Part],
+    search: Search,
+    *,
+    abstain: bool,
+    timer: Timer,
+    at: float,
+) -> Iterator[str | Answer]:
+    """Each part searched, its evidence chosen and decided on its own; one answer for all of them."""
+    whole = search(query)  # the context a part like "how many died?" leaves out
+    found = [(p, with_context(search(p.query), whole)) for p in asked]
+    started = timer.lap("retrieve", at)
+    chosen = [select_evidence(p.query, passages, bot.scorer, limit=PART_EVIDENCE) for p, passages in found]
+    answers = [
+        PartAnswer(
+            part, tuple(passages), tuple(evidence), bot.decide(part.query, part.query, passages, evidence), not abstain
+        )
+        for (part, passages), evidence in zip(found, numbered(chosen), strict=True)
+    ]
+    started = timer.lap("evidence", started)
+    base = _base(question, query, answers)
+    if not any(a.answered for a in answers):
+        yield abstained(base, bot.answerer.name, timer)
+        return
+    yield from _compose(bot.answerer, base, answers, timer, started)
+
+
+def _base(question: str, query: str, answers: Sequence[PartAnswer]) -> Answer:
+    best = max(answers, key=lambda a: a.decision.probability).decision
+    return Answer(
+        question=question,
+        text="",
+        passages=tuple(merged_passages(answers)),
+        evidence=tuple(merged_evidence(answers)),
+        query=query,
+        decision={
+            **best.to_dict(),
+            "abstain": not any(a.answered for a in answers),
+            "parts": [a.to_dict() for a in answers],
+        },
+    )
+
+
+def _compose(
+    answerer: Answerer, base: Answer, answers: Sequence[PartAnswer], timer: Timer, started: float
+) -> Iterator[str | Answer]:
+    """The extractive sentences of every part, or the LLM's text with a part it left out filled in."""
+    name, notes, evidence = answerer.name, [], list(base.evidence)
+    if isinstance(answerer, ExtractiveAnswerer):
+        text = extractive_parts(answers)
+        yield text
+        checked = check(text, evidence)
+    else:
+        pieces: list[str] = []
+        for piece in answerer.generate(base.question, interleaved(answers), query=base.query):
+            pieces.append(piece)
+            yield piece
+        said, refusals = split_refusals("".join(pieces).strip())
+        checked = check(said, evidence)
+        if refusals and said.strip():
+            notes.append(f"{name} said part of the question is not in the documents: {refusals[0]!r}")
+        left = uncovered(answers, checked.evidence_ids)
+        if left:  # a part the LLM left out (or refused) that the evidence answers: its extractive sentences
+            name = f"{name}+extractive" if checked.supported else f"{name}->extractive"
+            notes.append(f"{answerer.name} left {len(left)} part(s) unanswered; added the extractive answer")
+            kept = said if checked.supported else ""
+            checked = check(f"{kept} {extractive_parts(left)}".strip(), evidence)
+    timer.lap("generate", started)
+    notes.extend(f"part not answered by the documents: {a.part.text!r}" for a in answers if not a.answered)
+    yield _final(base, checked, name, missing_lines(answers), notes, timer)
+
+
+def _final(base: Answer, checked: Checked, name: str, missing: list[str], notes: list[str], timer: Timer) -> Answer:
+    if checked.supported == 0:
+        return abstained(base, name, timer, note="no sentence of the evidence could be checked as an answer")
+    timer.timings["total"] = sum(timer.timings.values())
+    return replace(
+        base,
+        text="\n\n".join([checked.text, *missing]),
+        citations=checked.citations,
+        answerer=name,
+        timings=timer.timings,
+        notes=tuple([*checked.notes, *notes]),
+    )
