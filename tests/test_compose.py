@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from assistant import NOT_FOUND
 from assistant.answerers import FakeAnswerer
-from assistant.compose import MISSING, numbered
+from assistant.compose import MISSING, OverviewComposer, numbered
+from assistant.types import Evidence, Passage
 from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
+from index.text import marker_numbers
 from tests.test_assistant import make
 
 BOTH = (
@@ -86,3 +89,36 @@ def test_a_sentence_two_parts_share_keeps_one_number(indexed: IndexSettings) -> 
     evidence = list(make(indexed).ask(BOTH).evidence)
     groups = numbered([evidence[:2], [evidence[1], evidence[2]]])
     assert [e.id for e in groups[0]] == [1, 2] and [e.id for e in groups[1]] == [2, 3]
+
+
+def test_an_overview_is_a_list_of_cited_points(indexed: IndexSettings) -> None:
+    answer = make(indexed).ask("Summarise what happened to the US troops in Kirkuk.")
+    points = answer.text.splitlines()
+    assert not answer.abstained and len(points) >= 2
+    assert all(p.startswith("- ") and re.search(r"\[\d+\]", p) for p in points)
+    assert len(answer.citations) >= 2
+
+
+def _evidence(n: int, sentence: str, doc: str, start: int) -> Evidence:
+    passage = Passage(f"{doc}#0", doc, doc, sentence, None, start, start + len(sentence))
+    return Evidence(n, passage, sentence, sentence, start, start + len(sentence), score=5.0 - n / 10)
+
+
+def test_an_overview_of_dated_points_is_in_time_order() -> None:
+    evidence = [
+        _evidence(1, "The vendor signed the revised contract in March 2023.", "b.eml", 0),
+        _evidence(2, "The first quote was sent in June 2021.", "a.eml", 0),
+        _evidence(3, "Scope was cut in November 2022 after the audit.", "c.eml", 0),
+    ]
+    text = "".join(OverviewComposer().generate("What is the timeline?", evidence))
+    assert [marker_numbers(s)[0] for s in text.split(". ") if marker_numbers(s)] == [2, 3, 1]
+
+
+def test_an_overview_without_dates_keeps_document_order() -> None:
+    evidence = [
+        _evidence(1, "The board approved the plan.", "b.txt", 10),
+        _evidence(2, "The plan was drafted by the finance team.", "a.txt", 50),
+        _evidence(3, "Staff were told about the plan.", "b.txt", 0),
+    ]
+    text = "".join(OverviewComposer().generate("Summarise the plan.", evidence))
+    assert [marker_numbers(s)[0] for s in text.split(". ") if marker_numbers(s)] == [2, 3, 1]
