@@ -116,6 +116,14 @@ class Retriever:
 
         Raises IndexMissingError when nothing is indexed.
         """
+        return self.rerank(query, self.fused_candidates(query, sources))[:k]
+
+    def fused_candidates(self, query: str, sources: Sources | None = None) -> list[Passage]:
+        """The dense and BM25 candidates fused and deduplicated, best first, cut to `rerank_pool`:
+        what `rerank` reorders. [] when the filter matches no document.
+
+        Raises IndexMissingError when nothing is indexed.
+        """
         available = indexed_chunks(self.store)
         allowed = self._allowed(sources)
         if allowed == []:
@@ -123,8 +131,7 @@ class Retriever:
         lexical_job = self._lexical_pool.get().submit(self._lexical, query, allowed)
         dense = self._dense(query, allowed, available)
         lexical = lexical_job.result()
-        fused = _deduplicate(_fuse(dense, lexical))
-        return self._rerank(query, fused[: self.rerank_pool])[:k]
+        return _deduplicate(_fuse(dense, lexical))[: self.rerank_pool]
 
     def _allowed(self, sources: Sources | None) -> list[str] | None:
         if sources is None or not sources.patterns:
@@ -154,7 +161,7 @@ class Retriever:
                 passages.append(replace(passage_from(cid, *found[cid]), lexical=scores[cid]))
         return passages[: self.candidates]
 
-    def _rerank(self, query: str, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, query: str, passages: list[Passage]) -> list[Passage]:
         """Reorder by rank fusion: twice the hybrid rank plus the cross-encoder's rank of each
         passage's most promising window(s).
 
@@ -167,7 +174,7 @@ class Retriever:
         """
         if self.scorer is None or not passages:
             return passages
-        reads = _rerank_windows(query, passages, self.windows_per_passage)
+        reads = rerank_windows(query, passages, self.windows_per_passage)
         logits = self.scorer.score(query, [text for _, text in reads])
         best: dict[str, float] = {}
         for (chunk_id, _), logit in zip(reads, logits, strict=True):
@@ -178,7 +185,7 @@ class Retriever:
         return [replace(p, rerank=best[p.chunk_id]) for _, p in fused]
 
 
-def _rerank_windows(query: str, passages: list[Passage], per_passage: int) -> list[tuple[str, str]]:
+def rerank_windows(query: str, passages: list[Passage], per_passage: int) -> list[tuple[str, str]]:
     """(chunk id, text) pairs for the cross-encoder: each passage's best windows by lexical
     pre-score, or its opening words when it has no sentence long enough."""
     pool = [w for p in passages for w in windows(p)]

@@ -12,13 +12,13 @@ import pytest
 from llama_index.core.llms import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from assistant.bench import baseline as b
-from assistant.bench.context import BenchContext
-from assistant.bench.li_llm import AnswererLLM
 from assistant.prompts import NOT_FOUND
 from assistant.questions import Question, load_questions
 from assistant.refusals import is_refusal
 from assistant.settings import Settings
+from bench import baseline as b
+from bench.context import BenchContext
+from bench.li_llm import AnswererLLM
 from index.embed import HashingEmbedder
 from index.settings import IndexSettings
 from tests.conftest import SAMPLE_CORPUS, SAMPLE_QUESTIONS

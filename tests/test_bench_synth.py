@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench import synth
 from assistant.metrics import fold
 from assistant.questions import load_questions
+from bench import synth
 from index.chunk import chunk_document
 from index.clean import clean
 from index.load import load_file

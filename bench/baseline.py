@@ -21,14 +21,14 @@ from typing import Any, cast
 
 from assistant import metrics as m
 from assistant.answerers import Answerer
-from assistant.bench.context import BenchContext
-from assistant.bench.li_llm import AnswererLLM, Call, Chatter, prompt_tokens
 from assistant.evaluate import DEFAULT_K, evaluate, failures, score
 from assistant.prompts import answer_messages, condense_messages
 from assistant.questions import Question, load_questions
 from assistant.refusals import is_refusal
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Evidence, Passage
+from bench.context import BenchContext
+from bench.li_llm import AnswererLLM, Call, Chatter, prompt_tokens
 from index.embed import Embedder, make_embedder
 from index.errors import AssistantError
 

@@ -1,6 +1,6 @@
 """Scale: index time, disk, memory and retrieval latency/quality on generated corpora of growing size.
 
-Per target chunk count: generate look-alike news reports (assistant.bench.synth), index them with
+Per target chunk count: generate look-alike news reports (bench.synth), index them with
 the real `assistant index --json` in a fresh process, then search ~30 generated questions in this
 process with the product's Retriever (hybrid + cross-encoder). A target above the embedding cap is
 indexed only up to the cap; the rest of its chunks are added to the same store with vectors copied
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from assistant.bench import synth
-from assistant.bench.context import BenchContext, machine
-from assistant.bench.indexing import index_step
-from assistant.bench.report import num, table
 from assistant.metrics import hit_at_k, mrr, percentile, ranked_docs
 from assistant.questions import Question, load_questions
+from bench import synth
+from bench.context import BenchContext, machine
+from bench.indexing import index_step
+from bench.report import num, table
 from index.settings import DEFAULT_COLLECTION, IndexSettings
 
 K = 5  # passages per search; hit@5 and MRR are over the documents of these passages
@@ -162,7 +162,7 @@ def _subset(corpus: Path, target: Path, settings: IndexSettings, cap: int) -> Pa
 
 def _fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Path) -> dict[str, int]:
     """Add every report not yet indexed, chunked for real, with copied noisy vectors; rebuild BM25."""
-    from index.ingest import _chunk_metadata, prepare
+    from index.ingest import chunk_metadata, prepare
     from index.lexical import build_from_store
     from index.scan import scan
     from index.store import ChunkStore, DocRecord
@@ -177,7 +177,7 @@ def _fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Pat
             continue
         for doc, chunks in prepare(item, settings):
             store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
-            pending += [(c.chunk_id, c.text, _chunk_metadata(doc, c)) for c in chunks]
+            pending += [(c.chunk_id, c.text, chunk_metadata(doc, c)) for c in chunks]
         if len(pending) >= FILL_BATCH:
             _write(store, pending, real, rng)
             ctx.progress(f"filling with copied vectors: {store.count()} chunks")
@@ -384,7 +384,7 @@ def markdown(result: dict[str, Any]) -> str:
     parts = [
         "## Scale",
         "",
-        f"Generated look-alike news reports (`assistant.bench.synth`, seed {SEED}), indexed with "
+        f"Generated look-alike news reports (`bench.synth`, seed {SEED}), indexed with "
         f"`assistant index --json` in a fresh process ({result['embed_model']}), then "
         f"{_questions(result)} generated questions searched in-process with the product's retriever "
         f"(hybrid + {result['reranker']}, k={result['k']}). hit@5 and MRR are at document level.",
