@@ -17,7 +17,7 @@ from assistant.types import Passage
 from assistant.windows import MAX_CONTEXT_WORDS, shortlist, windows
 from index.embed import Embedder
 from index.errors import IndexMissingError
-from index.lexical import load_current
+from index.lexical import LexicalCache
 from index.models import Lazy
 from index.store import ChunkStore
 from index.types import Location
@@ -98,6 +98,7 @@ class Retriever:
         embedder: Embedder,
         scorer: Scorer | None,
         *,
+        lexical: LexicalCache | None = None,
         candidates: int = CANDIDATES,
         rerank_pool: int = RERANK_POOL,
         windows_per_passage: int = WINDOWS_PER_PASSAGE,
@@ -105,6 +106,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.scorer = scorer
+        self.lexical = lexical or LexicalCache(store)  # the store's BM25 index, held in memory
         self.candidates = candidates
         self.rerank_pool = rerank_pool
         self.windows_per_passage = windows_per_passage
@@ -147,7 +149,7 @@ class Retriever:
         return [replace(passage_from(cid, meta, text), dense=1.0 - float(dist)) for cid, meta, text, dist in rows]
 
     def _lexical(self, query: str, allowed: list[str] | None) -> list[Passage]:
-        hits = load_current(self.store).search(query, self.candidates * (3 if allowed else 1))
+        hits = self.lexical.current().search(query, self.candidates * (3 if allowed else 1))
         if not hits:
             return []
         scores = dict(hits)
