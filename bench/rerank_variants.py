@@ -95,10 +95,10 @@ def main() -> None:
     print(f"{len(questions)} questions, top {pool} fused candidates each")
     print("| rerank | doc MRR@5 | answer-chunk MRR@5 | rerank p50 ms |\n|---|---|---|---|")
     for name, values in rows.items():
-        doc, chunk, seconds = zip(*values, strict=True)
+        doc, chunk, took = ([row[n] for row in values] for n in range(3))
         print(
             f"| {name} | {statistics.mean(doc):.3f} | {statistics.mean(chunk):.3f} | "
-            f"{statistics.median(seconds) * 1000:.0f} |"
+            f"{statistics.median(took) * 1000:.0f} |"
         )
 
 

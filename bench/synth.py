@@ -21,7 +21,6 @@ relative to it), `questions.jsonl` (the `assistant eval` format) and `synth.json
 from __future__ import annotations
 
 import functools
-import heapq
 import json
 import math
 import random
@@ -32,195 +31,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.synth_questions import Candidate, answerable_rows, keep, unanswerable_rows, write_questions
+from bench.synth_text import (
+    COMPANY_ENDINGS,
+    CONCERNS,
+    DAYS,
+    DESKS,
+    DISTRACTORS,
+    ENDINGS,
+    FACTS,
+    FACTS_NAMED,
+    FILLER,
+    FIRST,
+    FURNITURE,
+    GROUPS,
+    HEADLINES,
+    LAST,
+    LEDES,
+    MONTHS,
+    NAMED_SHARE,
+    OUTLETS,
+    PROJECT_BY_NAME,
+    PROJECTS,
+    QUALIFIERS,
+    ROLES,
+    STEMS,
+    STREETS,
+    VENUES,
+)
+
 UNANSWERABLE_SHARE = 0.15  # of the questions ask about a town that appears nowhere in the corpus
 DOCS_PER_TOWN = 8  # average reports per town: enough for towns to compete with each other
 DOCS_PER_FOLDER = 500
 CALIBRATION_DOCS = 60  # reports chunked for real to learn chunks per character (~0.3 s)
 MANIFEST = "synth.json"
-
-# (project, verb, unit, capacity range): "the tram extension will serve 18,400 passengers a day"
-PROJECTS = (
-    ("water treatment upgrade", "serve", "households", (800, 24000)),
-    ("flood defence scheme", "protect", "properties", (150, 6000)),
-    ("library extension", "house", "books", (9000, 90000)),
-    ("primary school expansion", "accommodate", "pupils", (120, 900)),
-    ("solar farm", "power", "homes", (600, 15000)),
-    ("sports centre", "welcome", "visitors a week", (900, 12000)),
-    ("bridge replacement", "carry", "vehicles a day", (2000, 40000)),
-    ("bus depot", "house", "buses", (20, 180)),
-    ("district heating network", "heat", "homes", (300, 8000)),
-    ("harbour wall repair", "shelter", "moorings", (40, 600)),
-    ("recycling centre", "process", "tonnes of waste a year", (5000, 90000)),
-    ("affordable housing development", "provide", "new homes", (40, 900)),
-    ("cycle path network", "cover", "kilometres", (6, 95)),
-    ("hospital wing", "add", "beds", (20, 400)),
-    ("broadband rollout", "connect", "premises", (1500, 30000)),
-    ("tram extension", "serve", "passengers a day", (3000, 45000)),
-)
-_STEMS = (
-    "Ash Bram Brock Cald Carn Dun Els Fen Glen Hal Hart Kel Kings Lang Lind Marl Mill Nor Oak Pen Ral "
-    "Red Ros Sal Shel Stan Stour Tam Thorn Wal Wen Whit Wick Wil Win Wor Yar Bel Cor Dal Hol Lyn Mar "
-    "Pit Sel Tor Ux Ver"
-).split()
-_ENDINGS = (
-    "bury borough bridge brook by caster chester combe cott dale den don field ford gate ham holme "
-    "hurst ington leigh ley minster mouth ness stead stow thorpe ton well wick"
-).split()
-_QUALIFIERS = ("North", "Upper", "Great", "Little", "East", "West")
-_FIRST = (
-    "Helen Marcus Priya Owen Grace Tomasz Aisha Daniel Fiona Rahul Claire Gareth Nadia Simon Erin "
-    "Victor Joanna Malik Rosa Patrick Ingrid Samuel Leah Kwame Bethan Arjun Moira Felix Hannah Iain"
-).split()
-_LAST = (
-    "Marsh Okafor Whitlock Brennan Castell Duarte Fairbairn Galloway Hensley Iqbal Jarvis Kowalski "
-    "Lindqvist Mackenzie Naylor Oduya Pemberton Quayle Rainford Sorensen Thackeray Underwood Varga "
-    "Wetherell Yardley Abbott Blackwood Carrick Delacroix Ellery"
-).split()
-_COMPANY_ENDINGS = ("Construction", "Civil Engineering", "Infrastructure Ltd", "Building Group", "Contracting")
-_ROLES = ("project director", "programme manager", "lead engineer", "head of capital projects")
-_DESKS = ("Local Democracy Reporter", "Regional Affairs Correspondent", "Infrastructure Reporter", "Chief Reporter")
-_OUTLETS = ("The Vale Courier", "Northern Gazette", "The County Chronicle", "Riverside Echo", "The Weekly Herald")
-_MONTHS = "January February March April May June July August September October November December".split()
-_DAYS = "Monday Tuesday Wednesday Thursday Friday".split()
-_STREETS = ("High Street", "Station Road", "Mill Lane", "Church Street", "Queen's Road", "Market Square")
-_VENUES = ("the town hall", "the community centre", "St Mary's church hall", "the civic offices", "the leisure centre")
-_GROUPS = (
-    "the residents' association",
-    "the chamber of commerce",
-    "the civic society",
-    "the parents' forum",
-    "traders",
-)
-_CONCERNS = ("traffic during construction", "noise", "parking", "the loss of green space", "the cost", "drainage")
-
-HEADLINES = (
-    "{Town} council approves {project}",
-    "Work to begin on {Town}'s {project}",
-    "{Project} gets green light after months of debate",
-    "Contract signed for {project} in {Town}",
-    "Residents split over plans for new {project}",
-)
-FACTS = {  # fact sentences that leave the town to the lede
-    "who": (
-        "The scheme will be overseen by {role} {lead}, who said lessons from earlier projects had been learned.",
-        "{lead}, the council's {role}, told the meeting that the town could not afford further delay.",
-        "Leading the work is {lead}, the council's {role}, who has managed similar schemes elsewhere.",
-    ),
-    "company": (
-        "{company} was awarded the main contract after a competitive tender.",
-        "The contract went to {company}, which beat three other bidders.",
-        "Councillors chose {company} to carry out the work.",
-    ),
-    "count": (
-        "Once complete, the {project} is designed to {verb} {count} {unit}.",
-        "Officers say the {project} will {verb} {count} {unit} when it is finished.",
-        "According to the council's own figures, it will {verb} {count} {unit}.",
-    ),
-    "budget": (
-        "The project is budgeted at £{budget} million, funded partly by a regional growth grant.",
-        "The total cost is put at £{budget} million.",
-        "Councillors signed off a budget of £{budget} million for the work.",
-    ),
-    "date": (
-        "Work is expected to be completed by {date}.",
-        "The council hopes to open it in {date}.",
-        "Completion is scheduled for {date}, subject to the weather.",
-    ),
-}
-FACTS_NAMED = {  # the same facts, naming the town as real reports often do
-    "who": (
-        "{Town}'s {project} will be overseen by {role} {lead}, who said lessons had been learned.",
-        "{lead}, the council's {role}, told the meeting that {Town} could not afford further delay.",
-        "Leading the work is {lead}, {role} at {Town} Council, who has managed similar schemes elsewhere.",
-    ),
-    "company": (
-        "{company} was awarded the main contract for {Town}'s {project} after a competitive tender.",
-        "The contract for the work in {Town} went to {company}, which beat three other bidders.",
-        "{Town} councillors chose {company} to carry out the work.",
-    ),
-    "count": (
-        "Once complete, {Town}'s {project} is designed to {verb} {count} {unit}.",
-        "Officers say the {project} in {Town} will {verb} {count} {unit} when it is finished.",
-        "According to {Town} Council's own figures, it will {verb} {count} {unit}.",
-    ),
-    "budget": (
-        "{Town}'s {project} is budgeted at £{budget} million, funded partly by a regional growth grant.",
-        "The total cost of the work in {Town} is put at £{budget} million.",
-        "{Town} councillors signed off a budget of £{budget} million for the work.",
-    ),
-    "date": (
-        "Work in {Town} is expected to be completed by {date}.",
-        "The council hopes to open {Town}'s new {project} in {date}.",
-        "Completion of the {project} in {Town} is scheduled for {date}, subject to the weather.",
-    ),
-}
-NAMED_SHARE = 0.5  # of the fact sentences name the town
-LEDES = (
-    "{Town} Council has approved plans for a {project}, ending more than a year of consultation.",
-    "Plans for a {project} in {Town} were approved at a meeting of the full council on {weekday}.",
-    "A long-awaited {project} for {Town} moved a step closer this week after councillors backed the plans.",
-)
-FILLER = (
-    "Residents who attended the meeting at {venue} raised concerns about {concern}.",
-    "A spokesperson for {group} said members were broadly supportive but wanted more detail.",
-    "The proposals were first published last spring and drew {small} written responses.",
-    'Councillor {person} said the decision was "the right one for the next generation".',
-    "Opposition members questioned whether the timetable was realistic.",
-    "Temporary traffic lights are expected on {street} while the site is prepared.",
-    "The council said it would publish a detailed construction plan in the coming weeks.",
-    "Several speakers at {venue} asked how local firms could bid for sub-contracts.",
-    "A petition calling for a review of the plans gathered {small} signatures.",
-    "Officers said the design had been changed twice in response to feedback.",
-    "{person}, who runs a shop on {street}, said trade had already suffered from earlier roadworks.",
-    "The planning committee voted {small2} to {small3} in favour after a two-hour debate.",
-    "Environmental surveys found no protected species on the site, the report said.",
-    "The authority has faced criticism over delays to previous projects in the area.",
-    "A public exhibition of the final designs will be held at {venue} next month.",
-    "Members of {group} said they would monitor progress closely.",
-    "The local MP welcomed the decision and praised the council's persistence.",
-    "Some residents on {street} said they had not been consulted directly.",
-    "The council's cabinet member for regeneration described it as a turning point for the area.",
-    "Council officers said about {pct} per cent of respondents supported the plans.",
-    "Questions were also raised about long-term maintenance costs.",
-    "A further report on {concern} is due before the next full council meeting.",
-    "{person} of {group} said the community wanted to see work start quickly.",
-    "The scheme forms part of a wider plan to attract investment to the district.",
-    "Access to {street} will be maintained for residents throughout the works.",
-    "The meeting at {venue} was adjourned briefly after a fire alarm.",
-    "Campaigners said they would keep pressing for changes to the design.",
-    "An earlier version of the plans was withdrawn in {year} after objections about {concern}.",
-    "The council's finance officer warned that inflation could still affect the final bill.",
-    "Local schools will be invited to visit the site once work is under way.",
-    "{person} told the committee that lessons had been learned from the last major project.",
-    "Some {small} letters of objection were received during the formal consultation.",
-    "The leader of the council said the plans showed the town was open for investment.",
-    "Bus routes along {street} may be diverted for several weeks.",
-    "Work on site will be limited to weekdays between 8am and 6pm.",
-    "Representatives of {group} met officers on {weekday} to discuss the timetable.",
-    "A community liaison officer will be appointed to handle complaints.",
-    "The scheme was shortlisted for national funding in {year} but missed out.",
-    "Officers said the site had been used as a car park for more than {small2} decades.",
-    "Questions about {concern} dominated the public session at {venue}.",
-)
-DISTRACTORS = (
-    "Neighbouring {Other} approved a {project2} last year, designed to {verb2} about {near_count} {unit2}.",
-    "In {Other}, a comparable scheme led by {person2} was costed at £{near_budget} million.",
-    "The {project2} in {Other} is not due to finish until {near_date}.",
-    "A bid by {company2} for work in {Other} was rejected earlier this year.",
-    "Figures from {Other} suggest projects of this size often run over budget by {pct} per cent.",
-)
-QUESTIONS = {
-    "who": ("Who is leading the {project} in {Town}?", "Which council officer oversees {Town}'s {project}?"),
-    "company": (
-        "Which company won the contract for the {project} in {Town}?",
-        "Who is the main contractor on {Town}'s {project}?",
-    ),
-    "count": ("How many {unit} will the {project} in {Town} {verb}?",),
-    "budget": ("How much is the {project} in {Town} expected to cost?", "What is the budget for {Town}'s {project}?"),
-    "date": ("When is the {project} in {Town} due to be completed?", "By when should {Town}'s {project} be finished?"),
-}
-_PROJECT = {p[0]: p for p in PROJECTS}
-FURNITURE = ("Share this article", "Advertisement", "Sign up to our free daily newsletter")
 
 
 @dataclass(frozen=True)
@@ -232,9 +76,6 @@ class SynthCorpus:
     approx_chunks: int  # estimated with the real chunker on a calibration sample
     questions_path: Path
     bytes: int
-
-
-_Candidate = tuple[float, int, str, str, dict[str, Any]]  # a question candidate in the reservoir
 
 
 @dataclass(frozen=True)
@@ -251,9 +92,9 @@ class _Report:
 def _stem_groups(seed: int) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
     """((stem, qualifiers its towns use) in a seeded order, stems held back for unanswerable questions)."""
     rng = random.Random(f"{seed}:towns")
-    stems = [a + b for a in _STEMS for b in _ENDINGS]
+    stems = [a + b for a in STEMS for b in ENDINGS]
     rng.shuffle(stems)
-    groups = tuple((stem, tuple(rng.sample(_QUALIFIERS, rng.choice((0, 0, 1, 2))))) for stem in stems[24:])
+    groups = tuple((stem, tuple(rng.sample(QUALIFIERS, rng.choice((0, 0, 1, 2))))) for stem in stems[24:])
     return groups, tuple(stems[:24])
 
 
@@ -279,7 +120,7 @@ def distractor_towns(seed: int) -> dict[str, tuple[str, ...]]:
     (wrongly) a question about a real report, while it still shares that report's stem.
     """
     groups, _ = _stem_groups(seed)
-    return {stem: tuple(f"{q} {stem}" for q in _QUALIFIERS if q not in used) for stem, used in groups}
+    return {stem: tuple(f"{q} {stem}" for q in QUALIFIERS if q not in used) for stem, used in groups}
 
 
 def _stem(town: str) -> str:
@@ -300,10 +141,10 @@ def _plan(i: int, seed: int, towns: list[str]) -> dict[str, Any]:
         "unit": unit,
         "count": rng.randint(low, high),
         "budget": f"{rng.uniform(1.2, 180.0):.1f}",
-        "date": f"{rng.choice(_MONTHS)} {rng.randint(2025, 2031)}",
-        "lead": f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
-        "role": rng.choice(_ROLES),
-        "company": f"{rng.choice(_LAST)} {rng.choice(_COMPANY_ENDINGS)}",
+        "date": f"{rng.choice(MONTHS)} {rng.randint(2025, 2031)}",
+        "lead": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        "role": rng.choice(ROLES),
+        "company": f"{rng.choice(LAST)} {rng.choice(COMPANY_ENDINGS)}",
     }
 
 
@@ -314,8 +155,8 @@ def _near(value: int, rng: random.Random) -> int:
 
 def _near_date(date: str, rng: random.Random) -> str:
     month, year = date.split()
-    index = _MONTHS.index(month) + rng.choice((-2, -1, 1, 2))
-    return f"{_MONTHS[index % 12]} {int(year) + index // 12}"
+    index = MONTHS.index(month) + rng.choice((-2, -1, 1, 2))
+    return f"{MONTHS[index % 12]} {int(year) + index // 12}"
 
 
 def _other_town(slots: _Slots) -> str:
@@ -326,7 +167,7 @@ def _other_town(slots: _Slots) -> str:
 
 def _other_project(slots: _Slots) -> tuple[str, str, str, tuple[int, int]]:
     # Half the distractors are about the same kind of project, with figures close to this one's.
-    return _PROJECT[slots["project"]] if slots.rng.random() < 0.5 else slots.rng.choice(PROJECTS)
+    return PROJECT_BY_NAME[slots["project"]] if slots.rng.random() < 0.5 else slots.rng.choice(PROJECTS)
 
 
 def _near_budget(slots: _Slots) -> str:
@@ -335,7 +176,7 @@ def _near_budget(slots: _Slots) -> str:
 
 
 def _person(slots: _Slots) -> str:
-    return f"{slots.rng.choice(_FIRST)} {slots.rng.choice(_LAST)}"
+    return f"{slots.rng.choice(FIRST)} {slots.rng.choice(LAST)}"
 
 
 _DRAWS: dict[str, Callable[[_Slots], Any]] = {
@@ -351,12 +192,12 @@ _DRAWS: dict[str, Callable[[_Slots], Any]] = {
     "near_date": lambda s: _near_date(s["date"], s.rng),
     "person": _person,
     "person2": _person,
-    "company2": lambda s: f"{s.rng.choice(_LAST)} {s.rng.choice(_COMPANY_ENDINGS)}",
-    "venue": lambda s: s.rng.choice(_VENUES),
-    "group": lambda s: s.rng.choice(_GROUPS),
-    "concern": lambda s: s.rng.choice(_CONCERNS),
-    "street": lambda s: s.rng.choice(_STREETS),
-    "weekday": lambda s: s.rng.choice(_DAYS),
+    "company2": lambda s: f"{s.rng.choice(LAST)} {s.rng.choice(COMPANY_ENDINGS)}",
+    "venue": lambda s: s.rng.choice(VENUES),
+    "group": lambda s: s.rng.choice(GROUPS),
+    "concern": lambda s: s.rng.choice(CONCERNS),
+    "street": lambda s: s.rng.choice(STREETS),
+    "weekday": lambda s: s.rng.choice(DAYS),
     "small": lambda s: s.rng.randint(40, 900),
     "small2": lambda s: s.rng.randint(6, 9),
     "small3": lambda s: s.rng.randint(1, 5),
@@ -432,11 +273,11 @@ def report(i: int, seed: int, towns: list[str]) -> _Report:
         body += [_paragraph(slots, deck) for _ in range(rng.choice((0, 0, 1, 1, 2, 3)))]
         body.append(_paragraph(slots, deck, fact_lines[kind]))
     body += [_paragraph(slots, deck) for _ in range(rng.choice((0, 1, 1, 2, 4, 6)))]
-    published = f"{rng.choice(_DAYS)} {rng.randint(1, 28)} {rng.choice(_MONTHS)} {rng.randint(2023, 2024)}"
-    outlet = rng.choice(_OUTLETS)
+    published = f"{rng.choice(DAYS)} {rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(2023, 2024)}"
+    outlet = rng.choice(OUTLETS)
     head = [
         rng.choice(HEADLINES).format_map(slots),
-        f"By {rng.choice(_FIRST)} {rng.choice(_LAST)}, {rng.choice(_DESKS)}",
+        f"By {rng.choice(FIRST)} {rng.choice(LAST)}, {rng.choice(DESKS)}",
         f"Published {published}, {rng.randint(6, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}",
         rng.choice(FURNITURE),
     ]
@@ -475,74 +316,6 @@ def _calibrate(seed: int, chunk_tokens: int, overlap: int) -> tuple[float, float
             counts.append(len(chunk_document(cleaned, chunk_tokens, overlap)))
     slope, intercept = np.polyfit(np.array(sizes, dtype=float), np.array(counts, dtype=float), 1)
     return float(intercept), max(float(slope), 1e-6), sum(sizes) / len(sizes)
-
-
-# -- questions ------------------------------------------------------------------------------
-def _answers(kind: str, facts: dict[str, Any]) -> tuple[str, list[str]]:
-    """(reference answer, alternatives any of which states the fact)."""
-    where = f"the {facts['project']} in {facts['town']}"
-    where_ = "T" + where[1:]  # sentence-initial
-    if kind == "who":
-        return f"{facts['lead']}, the {facts['role']}, leads {where}.", [facts["lead"], facts["lead"].split()[-1]]
-    if kind == "company":
-        return f"{facts['company']} won the contract for {where}.", [facts["company"]]
-    if kind == "count":
-        n = facts["count"]
-        return f"It will {facts['verb']} {n:,} {facts['unit']}.", [f"{n:,}", str(n)]
-    if kind == "budget":
-        return f"{where_} is budgeted at £{facts['budget']} million.", [f"{facts['budget']} million"]
-    return f"{where_} is due to be completed by {facts['date']}.", [facts["date"]]
-
-
-def _question(rng: random.Random, kind: str, facts: dict[str, Any]) -> str:
-    template = rng.choice(QUESTIONS[kind])
-    return template.format(**facts, Town=facts["town"])
-
-
-def _answerable(rng: random.Random, pool: list[_Candidate]) -> list[dict[str, Any]]:
-    rows = []
-    for _, _, kind, doc_id, facts in sorted(pool, key=lambda item: item[1]):
-        reference, alternatives = _answers(kind, facts)
-        rows.append(
-            {
-                "question": _question(rng, kind, facts),
-                "reference_answer": reference,
-                "key_facts": [alternatives],
-                "gold_sources": [doc_id],
-                "answerable": True,
-                "tags": ["synthetic", kind],
-            }
-        )
-    return rows
-
-
-def _unanswerable(rng: random.Random, count: int, held: list[str]) -> list[dict[str, Any]]:
-    rows = []
-    for n in range(count):
-        town = held[n % len(held)]
-        if rng.random() < 0.3:
-            town = f"{rng.choice(_QUALIFIERS)} {town}"
-        project, verb, unit, _ = rng.choice(PROJECTS)
-        kind = rng.choice(list(QUESTIONS))
-        facts = {"town": town, "project": project, "verb": verb, "unit": unit}
-        rows.append(
-            {
-                "question": _question(rng, kind, facts),
-                "reference_answer": f"The documents do not mention a {project} in {town}.",
-                "key_facts": [],
-                "gold_sources": [],
-                "answerable": False,
-                "tags": ["synthetic", "unanswerable", kind],
-            }
-        )
-    return rows
-
-
-def _write_questions(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for number, row in enumerate(rows, start=1):
-            line = {"id": f"s{number:03d}", **row, "history": []}
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 # -- the corpus -----------------------------------------------------------------------------
@@ -603,7 +376,7 @@ def generate(
     towns = all_towns[: max(4, min(len(all_towns), math.ceil(expected_docs / DOCS_PER_TOWN)))]
     n_unanswerable = round(questions * UNANSWERABLE_SHARE)
     pick = random.Random(f"{seed}:questions")
-    pool: list[_Candidate] = []  # a reservoir of (random key, order, kind, doc id, facts)
+    pool: list[Candidate] = []  # a reservoir of (random key, order, kind, doc id, facts)
     count, size, chunks = 0, 0, 0.0
     for doc, estimate in _reports(seed, towns, target_chunks, (a, b)):
         path = docs / doc.doc_id
@@ -611,12 +384,12 @@ def generate(
         path.write_text(doc.text, encoding="utf-8")
         kind = pick.choice(list(FACTS))
         item = (pick.random(), count, kind, doc.doc_id, doc.facts)
-        _keep(pool, item, questions - n_unanswerable)
+        keep(pool, item, questions - n_unanswerable)
         count, size, chunks = count + 1, size + len(doc.text.encode("utf-8")), chunks + estimate
-    rows = _answerable(pick, pool) + _unanswerable(pick, n_unanswerable, held)
+    rows = answerable_rows(pick, pool) + unanswerable_rows(pick, n_unanswerable, held)
     pick.shuffle(rows)
     questions_path = out_dir / "questions.jsonl"
-    _write_questions(questions_path, rows)
+    write_questions(questions_path, rows)
     params = {
         "target_chunks": target_chunks,
         "seed": seed,
@@ -626,13 +399,3 @@ def generate(
     }
     (out_dir / MANIFEST).write_text(json.dumps(params, indent=1))
     return SynthCorpus(docs, count, round(chunks), questions_path, size)
-
-
-def _keep(pool: list[_Candidate], item: _Candidate, k: int) -> None:
-    """Reservoir sampling by random keys: the k items with the largest keys survive."""
-    if k <= 0:
-        return
-    if len(pool) < k:
-        heapq.heappush(pool, item)
-    elif item[0] > pool[0][0]:
-        heapq.heapreplace(pool, item)

@@ -11,7 +11,8 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import QuestionSetError
-from assistant.evaluate import add_eval_arguments, cmd_eval, evaluate
+from assistant.eval_run import evaluate
+from assistant.evaluate import add_eval_arguments, cmd_eval
 from assistant.gold_sources import GoldMatch, Rewrite, match_gold_sources, resolve_gold_sources
 from assistant.questions import Question
 from assistant.retrieve import indexed_doc_ids
