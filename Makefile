@@ -95,12 +95,13 @@ lint: install-dev
 	$(BIN)/mypy
 
 # Benchmarks of this machine: indexing, answer latency, a plain llama-index baseline, scale.
-# Writes bench/results/results.json and bench/results/benchmarks.md (see `assistant bench --help`),
-# then refits the answer-or-abstain calibration on the outside set and prints it against the
-# shipped one (bench/calibrate.py; `--write` replaces assistant/calibration.json).
+# Writes bench/results/results.json and bench/results/benchmarks.md (see `python -m bench --help`;
+# the bench package is run from this folder, it is not installed with the product), then refits
+# the answer-or-abstain calibration on the outside set and prints it against the shipped one
+# (bench/calibrate.py; `--write` replaces assistant/calibration.json).
 bench: install-dev install-local
-	$(BIN)/assistant bench --progress
-	$(BIN)/python bench/calibrate.py | tee bench/results/calibrate-output.txt
+	$(BIN)/python -m bench --progress
+	$(BIN)/python -m bench.calibrate | tee bench/results/calibrate-output.txt
 
 clean:
 	rm -rf .assistant .pytest_cache

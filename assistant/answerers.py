@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from assistant.evidence import fits_answer_type
-from assistant.prompts import answer_messages, escape
+from assistant.prompts import escape
 from assistant.types import Evidence
 
 EXTRACTIVE_SENTENCES = 3  # at most this many evidence sentences in an extractive answer
@@ -48,18 +48,3 @@ class ExtractiveAnswerer:
             sentence = escape(item.sentence)
             body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, ".")
             yield ("" if i == 0 else " ") + f"{body} [{item.id}]{end}"
-
-
-class FakeAnswerer:
-    """A deterministic LLM stand-in for tests: replies from a queue and logs every prompt."""
-
-    def __init__(self, replies: Sequence[str], name: str = "fake") -> None:
-        self.name = name
-        self.replies = list(replies)
-        self.prompts: list[list[dict[str, str]]] = []  # the chat messages a real LLM would get
-
-    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
-        self.prompts.append(answer_messages(question, evidence, query))
-        reply = self.replies.pop(0) if self.replies else ""
-        for word in reply.split(" "):
-            yield word + " "

@@ -29,7 +29,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Evidence, Passage
 from index.embed import Embedder
 from index.errors import ConfigError
-from index.lexical import load_current
+from index.lexical import LexicalCache
 from index.store import ChunkStore
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class Assistant:
         store: ChunkStore | None = None,
         embedder: Embedder | None = None,
         scorer: Scorer | None = None,
+        lexical: LexicalCache | None = None,
         answerer: Answerer | None = None,
         rewriter: Rewriter | None = None,
         fallback: Answerer | None = None,
@@ -70,7 +71,9 @@ class Assistant:
         if calibration is None and abstain_threshold is not None:
             calibration = Calibration.cutoff("best_typed", abstain_threshold)
         self.calibration = calibration or load_calibration(settings.index.home, settings.index.collection)
-        self.retriever = Retriever(self.store, self.embedder, self.scorer)
+        # The BM25 index in memory: lent by `share` only when it belongs to this store.
+        self.lexical = lexical if lexical is not None and lexical.store is self.store else LexicalCache(self.store)
+        self.retriever = Retriever(self.store, self.embedder, self.scorer, lexical=self.lexical)
         self._fallback = fallback or ExtractiveAnswerer()  # when the answerer's text has no supported claim
 
     @classmethod
@@ -88,8 +91,8 @@ class Assistant:
         `answerer` is a name (default `settings.answerer`; "auto" resolves as in assistant.llm)
         or an Answerer object; an LLM answerer also rewrites follow-ups. `llm`, any llama-index
         LLM object, answers instead through the same prompt and claim check
-        (assistant/integrations/llama_index_llm.py). `share` lends its store, embedder and
-        cross-encoder (loaded once per process); `parts` override any of them.
+        (assistant/integrations/llama_index_llm.py). `share` lends its store, embedder,
+        cross-encoder and BM25 index (loaded once per process); `parts` override any of them.
         Raises ConfigError when the named answerer cannot be built, or both are given.
         """
         if llm is not None:
@@ -103,7 +106,8 @@ class Assistant:
 
             answerer = make_answerer(answerer or settings.answerer, settings)
         if share is not None:
-            parts = {"store": share.store, "embedder": share.embedder, "scorer": share.scorer, **parts}
+            lent = {"store": share.store, "embedder": share.embedder, "scorer": share.scorer, "lexical": share.lexical}
+            parts = {**lent, **parts}
         parts.setdefault("rewriter", getattr(answerer, "rewrite", None))
         return cls(settings, answerer=answerer, **parts)
 
@@ -234,7 +238,7 @@ class Assistant:
         """Answer or abstain (assistant.decision). The kind of answer asked for comes from `typed`
         (this question: "Who leads the SDF?" after a how-many question wants no number; the
         previous one for "And in Syria?"); the question's vocabulary from the searched `query`."""
-        return decide(signals(query, passages, evidence, load_current(self.store), asked=typed), self.calibration)
+        return decide(signals(query, passages, evidence, self.lexical.current(), asked=typed), self.calibration)
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first question (the chat window does this at

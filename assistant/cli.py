@@ -157,16 +157,10 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     return run_calibrate(args, settings)
 
 
-def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.bench.run import cmd_bench as run_bench
-
-    return run_bench(args, settings)
-
-
 # -- parser --------------------------------------------------------------------
 class _LazyParser(argparse.ArgumentParser):
     """A subcommand whose options are added when that subcommand is parsed: `ui`, `eval` and
-    `bench` define theirs next to heavy imports (gradio, the models), which `assistant index`
+    `calibrate` define theirs next to heavy imports (gradio, the models), which `assistant index`
     should not pay for (~0.25 s)."""
 
     _fill: Callable[[argparse.ArgumentParser], None] | None = None
@@ -243,12 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
             "fit the answer-or-abstain decision on your own question set; kept with the index",
             "assistant.calibrate",
             cmd_calibrate,
-        ),
-        (
-            "bench",
-            "measure indexing, answer latency, a baseline and scale; write a report",
-            "assistant.bench.run",
-            cmd_bench,
         ),
     ):
         command = sub.add_parser(name, help=helptext)

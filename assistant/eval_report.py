@@ -7,12 +7,11 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from assistant.eval_compare import Delta
+from assistant.eval_run import EvalReport
 from index.errors import ConfigError
-
-if TYPE_CHECKING:  # evaluate imports this module; metric names are read from the summary itself
-    from assistant.evaluate import Delta, EvalReport
 
 COUNT_METRICS = ("invalid_citations", "errors")
 DESCRIPTIONS = {

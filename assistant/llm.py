@@ -150,6 +150,18 @@ ANSWERERS: dict[str, Callable[[Settings], Answerer]] = {
 }
 
 
+def register_answerer(name: str, factory: Callable[[Settings], Answerer]) -> None:
+    """Let `make_answerer(name, settings)` build answerers with `factory` (another backend, or a
+    test's fake), as the built-in ones are. Call it at start-up. The names users may choose
+    (assistant.settings.ANSWERERS: settings, CLI and UI choices) do not change.
+
+    Raises ConfigError when `name` is "auto" or already registered.
+    """
+    if name == "auto" or name in ANSWERERS:
+        raise ConfigError(f"answerer {name!r} is already defined; choose another name")
+    ANSWERERS[name] = factory
+
+
 def resolve_auto(settings: Settings) -> tuple[str, str]:
     """What "auto" means now: (answerer name, why). openai when a server is configured, else
     local when it can be built, else extractive with the reason local cannot."""

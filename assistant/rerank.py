@@ -1,4 +1,4 @@
-"""Score how well each text answers a query: the bundled ms-marco cross-encoder, and a lexical fake for tests."""
+"""Score how well each text answers a query: the bundled ms-marco cross-encoder (tests pass their own Scorer)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.embed import words
 from index.models import BundledModel, Lazy, LoadedModel, load, load_tokenizer, resolve
 
 RERANKER = "ms-marco-MiniLM-L-12-v2"
@@ -114,13 +113,3 @@ class CrossEncoder:
 def _score_batch(loaded: LoadedModel, query: str, texts: list[str]) -> np.ndarray:
     encodings = loaded.tokenizer.encode_batch([(query, t) for t in texts])
     return loaded.run(encodings).reshape(len(texts))
-
-
-class LexicalScorer:
-    """Deterministic model-free fake: the share of distinct query words found in the text (0..1)."""
-
-    def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
-        wanted = set(words(query))
-        if not wanted:
-            return np.zeros(len(texts), dtype=np.float32)
-        return np.array([len(wanted & set(words(t))) / len(wanted) for t in texts], dtype=np.float32)

@@ -17,7 +17,7 @@ from assistant.types import Passage
 from assistant.windows import MAX_CONTEXT_WORDS, shortlist, windows
 from index.embed import Embedder
 from index.errors import IndexMissingError
-from index.lexical import load_current
+from index.lexical import LexicalCache
 from index.models import Lazy
 from index.store import ChunkStore
 from index.types import Location
@@ -98,6 +98,7 @@ class Retriever:
         embedder: Embedder,
         scorer: Scorer | None,
         *,
+        lexical: LexicalCache | None = None,
         candidates: int = CANDIDATES,
         rerank_pool: int = RERANK_POOL,
         windows_per_passage: int = WINDOWS_PER_PASSAGE,
@@ -105,6 +106,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.scorer = scorer
+        self.lexical = lexical or LexicalCache(store)  # the store's BM25 index, held in memory
         self.candidates = candidates
         self.rerank_pool = rerank_pool
         self.windows_per_passage = windows_per_passage
@@ -116,6 +118,14 @@ class Retriever:
 
         Raises IndexMissingError when nothing is indexed.
         """
+        return self.rerank(query, self.fused_candidates(query, sources))[:k]
+
+    def fused_candidates(self, query: str, sources: Sources | None = None) -> list[Passage]:
+        """The dense and BM25 candidates fused and deduplicated, best first, cut to `rerank_pool`:
+        what `rerank` reorders. [] when the filter matches no document.
+
+        Raises IndexMissingError when nothing is indexed.
+        """
         available = indexed_chunks(self.store)
         allowed = self._allowed(sources)
         if allowed == []:
@@ -123,8 +133,7 @@ class Retriever:
         lexical_job = self._lexical_pool.get().submit(self._lexical, query, allowed)
         dense = self._dense(query, allowed, available)
         lexical = lexical_job.result()
-        fused = _deduplicate(_fuse(dense, lexical))
-        return self._rerank(query, fused[: self.rerank_pool])[:k]
+        return _deduplicate(_fuse(dense, lexical))[: self.rerank_pool]
 
     def _allowed(self, sources: Sources | None) -> list[str] | None:
         if sources is None or not sources.patterns:
@@ -140,7 +149,7 @@ class Retriever:
         return [replace(passage_from(cid, meta, text), dense=1.0 - float(dist)) for cid, meta, text, dist in rows]
 
     def _lexical(self, query: str, allowed: list[str] | None) -> list[Passage]:
-        hits = load_current(self.store).search(query, self.candidates * (3 if allowed else 1))
+        hits = self.lexical.current().search(query, self.candidates * (3 if allowed else 1))
         if not hits:
             return []
         scores = dict(hits)
@@ -154,7 +163,7 @@ class Retriever:
                 passages.append(replace(passage_from(cid, *found[cid]), lexical=scores[cid]))
         return passages[: self.candidates]
 
-    def _rerank(self, query: str, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, query: str, passages: list[Passage]) -> list[Passage]:
         """Reorder by rank fusion: twice the hybrid rank plus the cross-encoder's rank of each
         passage's most promising window(s).
 
@@ -167,7 +176,7 @@ class Retriever:
         """
         if self.scorer is None or not passages:
             return passages
-        reads = _rerank_windows(query, passages, self.windows_per_passage)
+        reads = rerank_windows(query, passages, self.windows_per_passage)
         logits = self.scorer.score(query, [text for _, text in reads])
         best: dict[str, float] = {}
         for (chunk_id, _), logit in zip(reads, logits, strict=True):
@@ -178,7 +187,7 @@ class Retriever:
         return [replace(p, rerank=best[p.chunk_id]) for _, p in fused]
 
 
-def _rerank_windows(query: str, passages: list[Passage], per_passage: int) -> list[tuple[str, str]]:
+def rerank_windows(query: str, passages: list[Passage], per_passage: int) -> list[tuple[str, str]]:
     """(chunk id, text) pairs for the cross-encoder: each passage's best windows by lexical
     pre-score, or its opening words when it has no sentence long enough."""
     pool = [w for p in passages for w in windows(p)]

@@ -1,6 +1,6 @@
 """Fit the shipped answer-or-abstain calibration on the outside set's fitting split; report on the other.
 
-Usage: .venv/bin/python bench/calibrate.py [--per-split 700] [--work DIR] [--write]
+Usage: .venv/bin/python -m bench.calibrate [--per-split 700] [--work DIR] [--write]
 
 The outside set is SQuAD 2.0 dev with Disfl-QA questions (../shared/datasets/squad2-disflqa-dev,
 35 Wikipedia articles, 22 with questions). It is split by article (SPLIT below: the sorted
@@ -20,17 +20,16 @@ import random
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from assistant.api import Assistant
+from assistant.calibrate import Row, collect, fit_and_choose, format_tradeoff, tradeoff
+from assistant.decision import SHIPPED, Calibration
+from assistant.questions import Question, load_questions
+from assistant.settings import Settings
+from index.embed import make_embedder
+from index.ingest import run_index
+from index.settings import IndexSettings
 
-from assistant.api import Assistant  # noqa: E402
-from assistant.calibrate import Row, collect, fit_and_choose, format_tradeoff, tradeoff  # noqa: E402
-from assistant.decision import SHIPPED, Calibration  # noqa: E402
-from assistant.questions import Question, load_questions  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from index.embed import make_embedder  # noqa: E402
-from index.ingest import run_index  # noqa: E402
-from index.settings import IndexSettings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATASET = ROOT.parent / "shared" / "datasets" / "squad2-disflqa-dev"
 SEED = 13

@@ -1,6 +1,6 @@
 """Measure retrieval on the sample question set for each embedding model and chunk size.
 
-Usage: .venv/bin/python bench/choose.py [--models bge-small-en-v1.5,all-MiniLM-L6-v2] [--sizes 128,256,384]
+Usage: .venv/bin/python -m bench.choose [--models bge-small-en-v1.5,all-MiniLM-L6-v2] [--sizes 128,256,384]
 
 Relevance is judged without hand labels: a chunk is relevant to a question when it
 comes from a gold source and contains one of the question's key facts. With five
@@ -14,20 +14,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from assistant.rerank import CrossEncoder
+from assistant.retrieve import Retriever
+from index.embed import make_embedder
+from index.ingest import run_index
+from index.settings import IndexSettings
+from index.store import ChunkStore
 
-from assistant.rerank import CrossEncoder  # noqa: E402
-from assistant.retrieve import Retriever  # noqa: E402
-from index.embed import make_embedder  # noqa: E402
-from index.ingest import run_index  # noqa: E402
-from index.settings import IndexSettings  # noqa: E402
-from index.store import ChunkStore  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 K = 5
 

@@ -1,6 +1,6 @@
 """Measure chunks/s of each bundled ONNX embedder (and the reranker) per batch size on this machine.
 
-Run: .venv/bin/python bench/embed_speed.py [--passages 200]
+Run: .venv/bin/python -m bench.embed_speed [--passages 200]
 Also prints how far batched vectors drift from one-at-a-time ones: int8 models that quantise
 activations per batch give slightly different vectors depending on their batch mates.
 """
@@ -10,18 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from assistant.rerank import CrossEncoder  # noqa: E402
-from index.embed import OnnxEmbedder  # noqa: E402
-from index.models import resolve  # noqa: E402
+from assistant.rerank import CrossEncoder
+from index.embed import OnnxEmbedder
+from index.models import load_tokenizer, resolve
 
 BATCH_SIZES = (1, 8, 16, 32, 64)
 _SUBJECTS = ["the committee", "the river authority", "our engineers", "the minister", "local farmers", "the report"]
@@ -74,7 +70,8 @@ def _measure(run: Callable[[int], np.ndarray], n: int, repeats: int) -> None:
 def bench_embedder(name: str, passages: list[str], repeats: int) -> None:
     embedder = OnnxEmbedder(resolve(name))
     embedder.embed_documents(passages[:4])  # open the session outside the timing
-    tokens = [len(e.ids) for e in embedder._loaded.get().tokenizer.encode_batch(passages)]
+    tokenizer = load_tokenizer(embedder.model.tokenizer_path, embedder.model.max_tokens)
+    tokens = [len(e.ids) for e in tokenizer.encode_batch(passages)]
     print(
         f"\n{name} (default batch {embedder.batch_size}): {len(passages)} passages, "
         f"mean {np.mean(tokens):.0f} tokens (cap {embedder.model.max_tokens}); chunks/s"

@@ -1,6 +1,6 @@
 """Compare the offline OCR engines on rendered scans: character accuracy and seconds per page.
 
-Run: .venv/bin/python bench/ocr_engines.py
+Run: .venv/bin/python -m bench.ocr_engines
 Engines measured when importable: Tesseract through pytesseract (Debian's `tesseract-ocr`, the one
 the product uses) and `rapidocr-onnxruntime` (PP-OCRv4 ONNX models inside its wheel; install it
 in a scratch venv to compare: it pulls opencv-python and shapely). Accuracy is 1 - edit distance /
@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from PIL import Image
 
-from PIL import Image  # noqa: E402
-
-from tests.ocr_fixtures import (  # noqa: E402
+from tests.ocr_fixtures import (
     FORM_LINES,
     LETTER_LINES,
     WHITEBOARD_LINES,

@@ -1,6 +1,6 @@
 """Index an office folder one format at a time with the shipped models: files, seconds, one question answered each.
 
-Run: .venv/bin/python bench/office_formats.py [--out docs/office-formats.md]
+Run: .venv/bin/python -m bench.office_formats [--out docs/office-formats.md]
 The folder is tests/office_fixtures.build_office_folder (e-mail with attachments, a workbook, CSV
 and TSV, a 20,000-row CSV export, a deck, scans and photos, and junk that must be skipped). Each
 format is indexed into a fresh home with bge-small-en-v1.5 (OCR included, nothing cached), then
@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from assistant.api import Assistant  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from index.embed import make_embedder  # noqa: E402
-from index.ingest import run_index  # noqa: E402
-from index.settings import IndexSettings  # noqa: E402
-from tests.office_fixtures import BIG_CSV_QUESTION, OFFICE_QUESTIONS, build_office_folder  # noqa: E402
+from assistant.api import Assistant
+from assistant.settings import Settings
+from index.embed import make_embedder
+from index.ingest import run_index
+from index.settings import IndexSettings
+from tests.office_fixtures import BIG_CSV_QUESTION, OFFICE_QUESTIONS, build_office_folder
 
 HEADER = """# Office formats: files, seconds to index, one question answered each
 

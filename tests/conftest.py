@@ -10,6 +10,7 @@ import pytest
 
 from index.embed import HashingEmbedder
 from index.settings import IndexSettings
+from tests.fakes import register_fakes
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = ROOT / "data" / "corpus"
@@ -19,6 +20,7 @@ SAMPLE_QUESTIONS = ROOT / "data" / "questions" / "sample.jsonl"
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+register_fakes()  # the fake answerer is chosen by name like the real ones (tests/fakes.py)
 
 
 @pytest.fixture

@@ -1,9 +1,54 @@
-"""Builders for answer-side unit tests: passages and evidence without a model or a store."""
+"""Test doubles, registered or passed in where the product takes a real backend, and builders of
+passages and evidence for answer-side unit tests (no model, no store).
+
+FakeAnswerer  an Answerer: replies from a queue, logs each prompt; registered as "fake"
+LexicalScorer a Scorer (in place of the cross-encoder): the share of query words a text holds
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from assistant.llm import ANSWERERS, register_answerer
+from assistant.prompts import answer_messages
 from assistant.types import Evidence, Passage
+from index.embed import words
 from index.types import Location
+
+FAKE_ANSWERER = "fake"
+
+
+class FakeAnswerer:
+    """A deterministic LLM stand-in: replies from a queue (then nothing) and logs every prompt."""
+
+    def __init__(self, replies: Sequence[str] = (), name: str = FAKE_ANSWERER) -> None:
+        self.name = name
+        self.replies = list(replies)
+        self.prompts: list[list[dict[str, str]]] = []  # the chat messages a real LLM would get
+
+    def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
+        self.prompts.append(answer_messages(question, evidence, query))
+        reply = self.replies.pop(0) if self.replies else ""
+        for word in reply.split(" "):
+            yield word + " "
+
+
+class LexicalScorer:
+    """Deterministic model-free Scorer: the share of distinct query words found in the text (0..1)."""
+
+    def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        wanted = set(words(query))
+        if not wanted:
+            return np.zeros(len(texts), dtype=np.float32)
+        return np.array([len(wanted & set(words(t))) / len(wanted) for t in texts], dtype=np.float32)
+
+
+def register_fakes() -> None:
+    """Register the fake answerer by name, as the real ones are (once per test session)."""
+    if FAKE_ANSWERER not in ANSWERERS:
+        register_answerer(FAKE_ANSWERER, lambda settings: FakeAnswerer())
 
 
 def passage(text: str, doc_id: str = "doc.txt", chunk_id: str = "c1", start: int = 0) -> Passage:

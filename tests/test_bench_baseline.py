@@ -12,13 +12,14 @@ import pytest
 from llama_index.core.llms import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from assistant.bench import baseline as b
-from assistant.bench.context import BenchContext
-from assistant.bench.li_llm import AnswererLLM
 from assistant.prompts import NOT_FOUND
 from assistant.questions import Question, load_questions
 from assistant.refusals import is_refusal
 from assistant.settings import Settings
+from bench import baseline as b
+from bench import li_baseline as li
+from bench.context import BenchContext
+from bench.li_llm import AnswererLLM
 from index.embed import HashingEmbedder
 from index.settings import IndexSettings
 from tests.conftest import SAMPLE_CORPUS, SAMPLE_QUESTIONS
@@ -109,9 +110,9 @@ UNANSWERABLE = Question("u", "How many F-16s?", "", (), (), False)
 
 def test_source_nodes_are_the_baseline_citations() -> None:
     nodes = [node(GOLD, "Nuland told CNN Turk.", 0.9), node(OTHER, "Something else.", 0.5)]
-    answer = b.as_answer(QUESTION.question, "Victoria Nuland did.", "Who told CNN Turk?", nodes, SAMPLE_CORPUS)
+    answer = li.as_answer(QUESTION.question, "Victoria Nuland did.", "Who told CNN Turk?", nodes, SAMPLE_CORPUS)
     assert [c.doc_id for c in answer.citations] == [GOLD, OTHER]
-    record = b.score_baseline(QUESTION, answer, 2, latency=1.5, ranked_at_5=[OTHER, GOLD], error=None)
+    record = li.score_baseline(QUESTION, answer, 2, latency=1.5, ranked_at_5=[OTHER, GOLD], error=None)
     assert record["metrics"]["citation_precision"] == 0.5
     assert record["metrics"]["hit_at_k"] == 1.0
     assert record["metrics"]["key_fact_recall"] == 1.0
@@ -123,8 +124,8 @@ def test_source_nodes_are_the_baseline_citations() -> None:
 
 def test_a_refusal_is_an_abstention_and_its_words_are_still_scored() -> None:
     text = "The context does not mention it, but Nuland spoke to CNN Turk."
-    answer = b.as_answer(QUESTION.question, text, QUESTION.question, [node(OTHER, "x", 0.1)], SAMPLE_CORPUS)
-    record = b.score_baseline(QUESTION, answer, 2, latency=1.0, ranked_at_5=[OTHER], error=None)
+    answer = li.as_answer(QUESTION.question, text, QUESTION.question, [node(OTHER, "x", 0.1)], SAMPLE_CORPUS)
+    record = li.score_baseline(QUESTION, answer, 2, latency=1.0, ranked_at_5=[OTHER], error=None)
     assert record["abstained"] is True
     assert record["metrics"]["key_fact_recall"] == 1.0
     assert "abstained on an answerable question" in record["failures"]
@@ -132,8 +133,8 @@ def test_a_refusal_is_an_abstention_and_its_words_are_still_scored() -> None:
 
 
 def test_node_doc_id_is_relative_to_the_corpus() -> None:
-    assert b.node_doc_id({"file_path": str(SAMPLE_CORPUS / GOLD)}, SAMPLE_CORPUS) == GOLD
-    assert b.node_doc_id({"file_path": "/elsewhere/x.txt", "file_name": "x.txt"}, SAMPLE_CORPUS) == "x.txt"
+    assert li.node_doc_id({"file_path": str(SAMPLE_CORPUS / GOLD)}, SAMPLE_CORPUS) == GOLD
+    assert li.node_doc_id({"file_path": "/elsewhere/x.txt", "file_name": "x.txt"}, SAMPLE_CORPUS) == "x.txt"
 
 
 def record(answerable: bool, abstained: bool, latency: float, **extra: Any) -> dict[str, Any]:
@@ -150,8 +151,8 @@ def test_headline_metrics_from_records() -> None:
         record(False, True, 2.0, hit_at_5=None, mrr_at_5=None, first_token_s=None, prompt_tokens=None),
         record(False, False, 4.0, hit_at_5=None, mrr_at_5=None, first_token_s=None, prompt_tokens=None),
     ]
-    values = b.headline(records)
-    assert list(values) == [key for key, _, _ in b.HEADLINE]
+    values = li.headline(records)
+    assert list(values) == [key for key, _, _ in li.HEADLINE]
     assert values["hit_at_5"] == 0.5 and values["mrr_at_5"] == 0.25
     assert values["abstention_recall"] == 0.5
     assert values["false_abstention_rate"] == 0.5
@@ -162,8 +163,8 @@ def test_headline_metrics_from_records() -> None:
 
 
 def test_ratio() -> None:
-    assert b.ratio(1.0, 2.0) == 0.5
-    assert b.ratio(None, 2.0) is None and b.ratio(1.0, 0.0) is None and b.ratio(1.0, None) is None
+    assert li.ratio(1.0, 2.0) == 0.5
+    assert li.ratio(None, 2.0) is None and li.ratio(1.0, 0.0) is None and li.ratio(1.0, None) is None
 
 
 # -- the LLM adapter ---------------------------------------------------------------
@@ -197,10 +198,10 @@ def questions_subset() -> list[Question]:
 
 
 def test_baseline_pipeline_with_mock_llm_produces_records() -> None:
-    built = b.build_baseline(SAMPLE_CORPUS, HashingEmbedder(), MockLLM(max_tokens=8))
+    built = li.build_baseline(SAMPLE_CORPUS, HashingEmbedder(), MockLLM(max_tokens=8))
     assert built.config["documents"] == 5 and built.config["chunks"] >= 5
     assert (built.config["chunk_size"], built.config["chunk_overlap"], built.config["top_k"]) == (1024, 200, 2)
-    result = b.run_baseline(built, questions_subset(), lambda line: None)
+    result = li.run_baseline(built, questions_subset(), lambda line: None)
     assert result["config"]["chat_engine"] == "CondensePlusContextChatEngine"
     records = result["records"]
     assert [r["id"] for r in records] == ["q01", "q08", "q10"]
@@ -212,15 +213,15 @@ def test_baseline_pipeline_with_mock_llm_produces_records() -> None:
         assert r["hit_at_5"] in (0.0, 1.0, None)
     assert records[1]["hit_at_5"] is None  # unanswerable: no gold
     assert records[2]["query"] != records[2]["question"]  # the follow-up was condensed by the LLM
-    assert set(result["metrics"]) == {key for key, _, _ in b.HEADLINE}
+    assert set(result["metrics"]) == {key for key, _, _ in li.HEADLINE}
     json.dumps(result)
 
 
 def test_baseline_pipeline_with_our_adapter_counts_prompts_and_sees_refusals() -> None:
     chatter = FakeChatter(["Victoria Nuland told CNN Turk.", "I don't know.", "How much territory had IS captured?",
                            "About 1,000 square kilometres."])  # fmt: skip
-    built = b.build_baseline(SAMPLE_CORPUS, HashingEmbedder(), AnswererLLM(chatter))
-    records = b.run_baseline(built, questions_subset(), lambda line: None)["records"]
+    built = li.build_baseline(SAMPLE_CORPUS, HashingEmbedder(), AnswererLLM(chatter))
+    records = li.run_baseline(built, questions_subset(), lambda line: None)["records"]
     assert [r["abstained"] for r in records] == [False, True, False]
     assert [r["llm_calls"] for r in records] == [1, 1, 2]  # the follow-up is condensed first
     assert records[2]["query"].strip() == "How much territory had IS captured?"
@@ -233,7 +234,7 @@ def test_baseline_pipeline_with_our_adapter_counts_prompts_and_sees_refusals() -
 
 # -- the report ----------------------------------------------------------------------
 def canned_result() -> dict[str, Any]:
-    metrics = dict.fromkeys((key for key, _, _ in b.HEADLINE), None)
+    metrics = dict.fromkeys((key for key, _, _ in li.HEADLINE), None)
     base = {**metrics, "key_fact_recall": 0.5, "latency_p50": 10.0, "hit_at_5": 0.8}
     local = {**metrics, "key_fact_recall": 0.75, "latency_p50": 5.0, "hit_at_5": 0.9}
     extractive = {**metrics, "key_fact_recall": 0.6, "latency_p50": 0.5}
@@ -285,7 +286,7 @@ def test_markdown_renders_the_headline_table() -> None:
     assert row == "| key-fact recall ↑ | 0.50 | 0.75 | 0.60 | 1.50× |"
     latency = next(line for line in lines if line.startswith("| latency p50"))
     assert latency.endswith("| 10.00 | 5.00 | 0.50 | 0.50× |")
-    assert all(any(line.startswith(f"| {label}") for line in lines) for _, label, _ in b.HEADLINE)
+    assert all(any(line.startswith(f"| {label}") for line in lines) for _, label, _ in li.HEADLINE)
     assert "| chunks | 10 of 1024/200 cl100k tokens (SentenceSplitter) | 40 of 256/48 cl100k tokens |" in lines
     assert "ours-openai: no server configured" in text
     assert "quick run" in text

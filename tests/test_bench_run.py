@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from assistant.bench.context import BenchContext
-from assistant.bench.run import SECTIONS, render, reproduce_command, run_bench
-from assistant.cli import build_parser, main
 from assistant.settings import Settings
+from bench.context import BenchContext
+from bench.run import SECTIONS, build_parser, main, render, reproduce_command, run_bench
 from index.errors import ConfigError
 from tests.conftest import SAMPLE_CORPUS, SAMPLE_QUESTIONS, write
 
@@ -97,7 +96,7 @@ def test_runner_records_failures_and_writes_both_files(tmp_path: Path, stubs: di
         "missing",
         "badjson",
     ]  # not "interrupted"  # asked out of order: run in the registry's order
-    result = run_bench(context(tmp_path, lines), wanted, out=out, command="assistant bench --quick", modules=stubs)
+    result = run_bench(context(tmp_path, lines), wanted, out=out, command="python -m bench --quick", modules=stubs)
 
     assert list(result["sections"]) == ["ok", "missing", "boom", "badjson", "badmd"]
     on_disk = json.loads((out / "results.json").read_text())
@@ -114,7 +113,7 @@ def test_runner_records_failures_and_writes_both_files(tmp_path: Path, stubs: di
     assert all(record["seconds"] >= 0 for record in on_disk["sections"].values())
 
     head = on_disk["header"]
-    assert head["command"] == "assistant bench --quick" and head["quick"] is True
+    assert head["command"] == "python -m bench --quick" and head["quick"] is True
     assert head["machine"]["cores"] >= 1 and head["machine"]["python"].count(".") == 2
     assert re.fullmatch(r"[0-9a-f]{4,40}(\+dirty)?", head["git_commit"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", head["when"])
@@ -122,7 +121,7 @@ def test_runner_records_failures_and_writes_both_files(tmp_path: Path, stubs: di
     assert head["settings"]["answerers"] == ["extractive"] and head["sections"] == list(result["sections"])
 
     md = (out / "benchmarks.md").read_text()
-    assert md.startswith("# Benchmarks\n") and "assistant bench --quick" in md and "cores" in md
+    assert md.startswith("# Benchmarks\n") and "python -m bench --quick" in md and "cores" in md
     assert "## Stub ok\n\nvalue 42" in md and "## never shown" not in md
     for title in ("## Missing", "## Boom", "## Badjson", "## Badmd"):
         assert title + "\n\nNot measured:" in md
@@ -168,10 +167,10 @@ def test_unknown_section_is_a_config_error(tmp_path: Path, stubs: dict[str, str]
 )
 def test_bad_arguments_are_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["bench", *argv])
+        main(argv)
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert message in err and "assistant bench" in err
+    assert message in err and "python -m bench" in err
 
 
 @pytest.mark.parametrize(
@@ -187,7 +186,7 @@ def test_bad_paths_fail_before_any_work(
 ) -> None:
     write(tmp_path / "a-file", "not a folder")
     argv = [a.format(tmp=tmp_path) for a in argv]
-    code = main(["bench", "--corpus", str(SAMPLE_CORPUS), "--out", str(tmp_path / "out"), *argv])
+    code = main(["--corpus", str(SAMPLE_CORPUS), "--out", str(tmp_path / "out"), *argv])
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message.format(tmp=tmp_path) in err
@@ -196,19 +195,19 @@ def test_bad_paths_fail_before_any_work(
 
 def test_reproduce_command_parses_back_to_the_same_choices() -> None:
     parser = build_parser()
-    argv = ["bench", "--sections", "scale,indexing", "--quick", "--scales", "1_000,5000", "--answerers", "local"]
+    argv = ["--sections", "scale,indexing", "--quick", "--scales", "1_000,5000", "--answerers", "local"]
     args = parser.parse_args(argv)
     settings = Settings().with_(index=Settings().index.with_(embed_model="hashing", chunk_tokens=128))
     command = reproduce_command(args, settings).split()
     assert command[:2] == ["ASSISTANT_EMBED_MODEL=hashing", "ASSISTANT_CHUNK_TOKENS=128"]
-    assert command[2:4] == ["assistant", "bench"]
-    again = parser.parse_args(command[3:])
+    assert command[2:5] == ["python", "-m", "bench"]
+    again = parser.parse_args(command[5:])
     keep = ("sections", "quick", "scales", "answerers", "max_embed", "questions", "out")
     assert {k: getattr(again, k) for k in keep} == {k: getattr(args, k) for k in keep}
     assert again.sections == ("scale", "indexing") and again.scales == (1000, 5000)
 
 
 def test_defaults_name_every_section() -> None:
-    args: Any = build_parser().parse_args(["bench"])
+    args: Any = build_parser().parse_args([])
     assert args.sections == tuple(SECTIONS) == ("indexing", "answers", "baseline", "scale")
     assert args.out == "bench/results" and args.quick is False and args.answerers == ("extractive", "local")

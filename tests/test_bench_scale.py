@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from assistant.bench import scale
-from assistant.bench.context import BenchContext
 from assistant.settings import Settings
+from bench import scale
+from bench.context import BenchContext
 
 ROOT = Path(__file__).resolve().parents[1]
 

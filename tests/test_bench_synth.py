@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench import synth
 from assistant.metrics import fold
 from assistant.questions import load_questions
+from bench import synth, synth_text
 from index.chunk import chunk_document
 from index.clean import clean
 from index.load import load_file
@@ -91,15 +91,15 @@ def test_the_gold_document_is_the_only_one_about_the_asked_project_and_town(corp
 
 # What a sentence must hold to answer a question of each kind (deliberately loose: any digit).
 FIGURE = {
-    "who": re.compile(rf"\b(?:{'|'.join(synth._FIRST)}) [A-Z]"),
-    "company": re.compile(rf"\b(?:{'|'.join(synth._COMPANY_ENDINGS)})\b"),
+    "who": re.compile(rf"\b(?:{'|'.join(synth_text.FIRST)}) [A-Z]"),
+    "company": re.compile(rf"\b(?:{'|'.join(synth_text.COMPANY_ENDINGS)})\b"),
     "count": re.compile(r"\d"),
     "budget": re.compile(r"£\s?\d"),
-    "date": re.compile(rf"\b(?:{'|'.join(synth._MONTHS)}) \d{{4}}\b"),
+    "date": re.compile(rf"\b(?:{'|'.join(synth_text.MONTHS)}) \d{{4}}\b"),
 }
 ANY_FIGURE = re.compile("|".join(f"(?:{p.pattern})" for p in FIGURE.values()))
 # A run of capitalised words, so "West Ashbury" reads as one name and never as "Ashbury".
-NAME = re.compile(rf"(?:\b(?:{'|'.join(synth._QUALIFIERS)}) )?\b[A-Z][a-z]+")
+NAME = re.compile(rf"(?:\b(?:{'|'.join(synth_text.QUALIFIERS)}) )?\b[A-Z][a-z]+")
 
 
 def _sentences(text: str) -> list[str]:

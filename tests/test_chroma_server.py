@@ -78,6 +78,6 @@ def test_a_second_machine_sees_the_same_index(chroma_server: int, corpus: Path, 
     summary = run_index(corpus, settings_b, embedder)
     assert summary.chunks_embedded == 0 and len(summary.unchanged) == 5
     store = ChunkStore.open(settings_b)
-    from index.lexical import load_current
+    from index.lexical import LexicalCache
 
-    assert set(load_current(store).ids) == {cid for cid, _, _ in store.iter_chunks()}
+    assert set(LexicalCache(store).current().ids) == {cid for cid, _, _ in store.iter_chunks()}

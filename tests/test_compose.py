@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from assistant import NOT_FOUND
-from assistant.answerers import FakeAnswerer
 from assistant.compose import MISSING, OverviewComposer, numbered
 from assistant.types import Evidence, Passage
 from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.text import marker_numbers
+from tests.fakes import FakeAnswerer
 from tests.test_assistant import make
 
 BOTH = (

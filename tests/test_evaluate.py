@@ -14,16 +14,10 @@ import pytest
 from assistant.answerers import ExtractiveAnswerer
 from assistant.api import Assistant
 from assistant.errors import QuestionError
-from assistant.evaluate import (
-    EvalReport,
-    add_eval_arguments,
-    check_thresholds,
-    cmd_eval,
-    compare,
-    evaluate,
-    load_summary,
-    write_report,
-)
+from assistant.eval_compare import check_thresholds, compare
+from assistant.eval_report import load_summary, write_report
+from assistant.eval_run import EvalReport, evaluate
+from assistant.evaluate import add_eval_arguments, cmd_eval
 from assistant.prompts import NOT_FOUND
 from assistant.questions import Question, load_questions
 from assistant.settings import Settings

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from assistant.answerers import ExtractiveAnswerer
 from assistant.evidence import fits_answer_type, select_evidence
-from assistant.rerank import LexicalScorer
-from tests.fakes import evidence, passage
+from tests.fakes import LexicalScorer, evidence, passage
 
 
 def test_answer_types() -> None:

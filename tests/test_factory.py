@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ConfigError, QuestionError, Settings
-from assistant.answerers import ExtractiveAnswerer, FakeAnswerer
+from assistant.answerers import ExtractiveAnswerer
 from assistant.llm import resolve_auto
 from assistant.local_model import PREPARING_MARKER, preparing, unavailable
-from assistant.rerank import LexicalScorer
 from index.embed import HashingEmbedder
 from index.ingest import run_index
 from tests.cli_helpers import env_for, free_port, run_cli
 from tests.conftest import write
+from tests.fakes import FakeAnswerer, LexicalScorer
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

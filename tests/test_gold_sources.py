@@ -11,10 +11,10 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import QuestionSetError
-from assistant.evaluate import add_eval_arguments, cmd_eval, evaluate
+from assistant.eval_run import evaluate
+from assistant.evaluate import add_eval_arguments, cmd_eval
 from assistant.gold_sources import GoldMatch, Rewrite, match_gold_sources, resolve_gold_sources
 from assistant.questions import Question
-from assistant.rerank import LexicalScorer
 from assistant.retrieve import indexed_doc_ids
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
@@ -22,6 +22,7 @@ from index.errors import IndexMissingError
 from index.ingest import run_index
 from index.settings import IndexSettings
 from tests.conftest import write
+from tests.fakes import LexicalScorer
 
 DOCS = {
     "transit/reports/buses.txt": "The city runs 412 electric buses on 38 routes. Buses leave the depot at five.\n",

@@ -12,7 +12,7 @@ from index.clean import clean
 from index.embed import HashingEmbedder
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import run_index
-from index.lexical import LexicalIndex, load_current
+from index.lexical import LexicalCache, LexicalIndex
 from index.load import load_file
 from index.settings import IndexSettings
 from index.store import ChunkStore
@@ -129,13 +129,14 @@ def test_recorded_spans_and_locations_point_at_the_chunk_text(
 def test_lexical_index_is_kept_in_step(corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder) -> None:
     run_index(corpus, index_settings, hashing)
     store = ChunkStore.open(index_settings)
-    lexical = load_current(store)
+    cache = LexicalCache(store)
+    lexical = cache.current()
     assert set(lexical.ids) == set(snapshot(store))
     hits = lexical.search("Kirkuk K-1 military base", 3)
     assert hits and store.chunks.get(ids=[hits[0][0]])["metadatas"][0]["doc_id"].startswith("004")
     sorted(corpus.iterdir())[-1].unlink()
     run_index(corpus, index_settings, hashing, store=store)
-    assert set(load_current(store).ids) == set(snapshot(store))
+    assert set(cache.current().ids) == set(snapshot(store))
 
 
 def test_lexical_index_is_read_from_disk_once_per_generation(
@@ -143,7 +144,8 @@ def test_lexical_index_is_read_from_disk_once_per_generation(
 ) -> None:
     run_index(corpus, index_settings, hashing)
     store = ChunkStore.open(index_settings)
-    first = load_current(store)
+    cache = LexicalCache(store)
+    first = cache.current()
     reads: list[Path] = []
     real_load = LexicalIndex.load.__func__  # type: ignore[attr-defined]
 
@@ -152,10 +154,11 @@ def test_lexical_index_is_read_from_disk_once_per_generation(
         return real_load(cls, folder)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(LexicalIndex, "load", classmethod(counted_load))
-    assert load_current(store) is first and reads == []  # same generation: the loaded one
+    assert cache.current() is first and reads == []  # same generation: the loaded one
+    assert LexicalCache(store).current() is not first and reads  # another holder reads its own
     sorted(corpus.iterdir())[-1].unlink()
     run_index(corpus, index_settings, hashing, store=store)  # a new generation
-    current = load_current(store)
+    current = cache.current()
     assert current is not first and current.generation == store.generation()
     assert set(current.ids) == set(snapshot(store))
 
@@ -165,11 +168,12 @@ def test_a_reader_sees_a_re_index_made_through_another_store(
 ) -> None:
     run_index(corpus, index_settings, hashing)
     reader = ChunkStore.open(index_settings)  # e.g. the chat window, open while `assistant index` runs
-    assert set(load_current(reader).ids) == set(snapshot(reader))
+    cache = LexicalCache(reader)
+    assert set(cache.current().ids) == set(snapshot(reader))
     (corpus / "extra.txt").write_text("A new report on the Zorblat river crossing, opened on Tuesday.\n")
     run_index(corpus, index_settings, hashing, store=ChunkStore.open(index_settings))
     assert reader.generation() == ChunkStore.open(index_settings).generation()
-    hits = load_current(reader).search("Zorblat river crossing", 3)
+    hits = cache.current().search("Zorblat river crossing", 3)
     assert hits and hits[0][0] in snapshot(reader)
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.rerank import CrossEncoder, LexicalScorer, Scorer
+from assistant.rerank import CrossEncoder, Scorer
 from index.errors import ModelError
+from tests.fakes import LexicalScorer
 
 QUESTION = "How many people live in Berlin?"
 ANSWER = "Berlin has a population of about 3.7 million people, the most of any city in Germany."

@@ -1,4 +1,4 @@
-"""`assistant bench`: run the chosen sections, time each, write results.json and benchmarks.md.
+"""`python -m bench`: run the chosen sections, time each, write results.json and benchmarks.md.
 
 Each section is a module with `run(ctx) -> dict` and `markdown(result) -> str`, imported by
 name when it runs: a section that is missing or fails is recorded as an error (type, message,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -22,23 +23,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.context import BenchContext, machine
-from assistant.bench.report import error_section, table
 from assistant.settings import ANSWERERS, Settings
-from index.errors import ConfigError
+from bench.context import BenchContext, machine
+from bench.report import error_section, table
+from index.errors import AssistantError, ConfigError
 from index.settings import IndexSettings
 
 # Section name -> module, in the order they run (cheap and most-asked-about first).
 SECTIONS: dict[str, str] = {
-    "indexing": "assistant.bench.indexing",
-    "answers": "assistant.bench.answers",
-    "baseline": "assistant.bench.baseline",
-    "scale": "assistant.bench.scale",
+    "indexing": "bench.indexing",
+    "answers": "bench.answers",
+    "baseline": "bench.baseline",
+    "scale": "bench.scale",
 }
 USES_QUESTIONS = ("answers", "baseline")
 DEFAULT_OUT = "bench/results"
 DEFAULT_QUESTIONS = "data/questions/sample.jsonl"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # -- running -------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def _intro(head: Mapping[str, Any]) -> str:
             "Reproduce:",
             "",
             "```sh",
-            head.get("command") or "assistant bench",
+            head.get("command") or "python -m bench",
             "```",
         ]
     )
@@ -229,7 +230,7 @@ def _positive_ints(text: str) -> tuple[int, ...]:
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments of `assistant bench`."""
+    """The arguments of `python -m bench`."""
     defaults = BenchContext(Settings(), Path(), Path(), Path())
     add = parser.add_argument
     add(
@@ -269,7 +270,7 @@ def reproduce_command(args: argparse.Namespace, settings: Settings) -> str:
     """The command line that repeats this run, every choice spelled out (defaults may change)."""
     env = [f"{name}={value}" for name, value in _shaping_env(settings.index)]
     argv = [
-        "assistant", "bench", "--sections", ",".join(args.sections), "--answerers", ",".join(args.answerers),
+        "python", "-m", "bench", "--sections", ",".join(args.sections), "--answerers", ",".join(args.answerers),
         "--scales", ",".join(map(str, args.scales)), "--max-embed", str(args.max_embed),
         "--questions", str(args.questions), "--corpus", str(args.corpus or settings.corpus), "--out", str(args.out),
     ]  # fmt: skip
@@ -325,7 +326,7 @@ def _with_local_model(settings: Settings, answerers: Sequence[str]) -> Settings:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    """Run `assistant bench`: print the report and where it went; 1 when a section failed."""
+    """Run the benchmarks: print the report and where it went; 1 when a section failed."""
     out = Path(args.out)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         ctx = make_context(args, settings, Path(tmp))
@@ -340,3 +341,26 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     for name in failed:
         print(f"section {name} failed: {result['sections'][name]['error']}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of `python -m bench` (run from the repository's root: bench is not installed)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure indexing, answer latency, a plain llama-index baseline and scale; write a report.",
+    )
+    add_bench_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m bench` and `make bench`; returns the exit code (2: bad arguments)."""
+    from dotenv import load_dotenv
+
+    args = build_parser().parse_args(argv)
+    load_dotenv(Path.cwd() / ".env", override=False)  # as `assistant` does: the real environment wins
+    try:
+        return cmd_bench(args, Settings.from_env(os.environ))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,6 +1,6 @@
 """Scale: index time, disk, memory and retrieval latency/quality on generated corpora of growing size.
 
-Per target chunk count: generate look-alike news reports (assistant.bench.synth), index them with
+Per target chunk count: generate look-alike news reports (bench.synth), index them with
 the real `assistant index --json` in a fresh process, then search ~30 generated questions in this
 process with the product's Retriever (hybrid + cross-encoder). A target above the embedding cap is
 indexed only up to the cap; the rest of its chunks are added to the same store with vectors copied
@@ -11,20 +11,18 @@ time is extrapolated from the measured per-chunk rate and retrieval quality is n
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from assistant.bench import synth
-from assistant.bench.context import BenchContext, machine
-from assistant.bench.indexing import index_step
-from assistant.bench.report import num, table
 from assistant.metrics import hit_at_k, mrr, percentile, ranked_docs
 from assistant.questions import Question, load_questions
+from bench import synth
+from bench.context import BenchContext, machine
+from bench.indexing import index_step
+from bench.report import num, table
+from bench.scale_fill import fill, stored, subset
 from index.settings import DEFAULT_COLLECTION, IndexSettings
 
 K = 5  # passages per search; hit@5 and MRR are over the documents of these passages
@@ -33,8 +31,6 @@ QUICK_SCALES = (150, 400)
 QUICK_QUESTIONS = 12
 QUICK_EMBED_CAP = 250  # quick runs embed at most this, so the larger point takes the extrapolation path
 WARMUP = 2  # searches before timing: model sessions open and the BM25 cache loads on first use
-NOISE = 0.02  # std of the noise added to copied vectors (unit vectors of 384 dims: ~0.4 in norm)
-FILL_BATCH = 500  # chunks per upsert when filling past the cap
 SEED = 7
 
 
@@ -81,11 +77,11 @@ def _point(ctx: BenchContext, target: int, cap: int, models: tuple[Any, Any]) ->
     home = folder / "home"
     settings = index.with_(home=home, chroma_host=None, collection=DEFAULT_COLLECTION)
     partial = target > cap  # a target at the cap is embedded whole, even if it lands a little over
-    indexed = _subset(corpus.path, folder / "subset", settings, cap) if partial else corpus.path
+    indexed = subset(corpus.path, folder / "subset", settings, cap) if partial else corpus.path
     ctx.progress(f"scale {target}: indexing {'a subset of ' if partial else ''}{corpus.documents} documents")
     step = index_step(ctx, indexed, home)
-    measured = _stored(settings)
-    filled = _fill(ctx, settings, corpus.path, indexed) if partial else measured
+    measured = stored(settings)
+    filled = fill(ctx, settings, corpus.path, indexed, SEED) if partial else measured
     point = {
         "target": target,
         "documents": corpus.documents,
@@ -120,15 +116,6 @@ def _index_figures(step: dict[str, Any], measured: dict[str, int], full: dict[st
     }
 
 
-def _stored(settings: IndexSettings) -> dict[str, int]:
-    """{"chunks", "tokens"} in the store (token counts as the chunker recorded them)."""
-    from index.store import ChunkStore
-
-    store = ChunkStore.open(settings)
-    tokens = sum(int(meta.get("token_count", 0)) for _, meta, _ in store.iter_chunks())
-    return {"chunks": store.count(), "tokens": tokens}
-
-
 def _disk_mb(folder: Path) -> float:
     """Allocated size of everything under `folder`, in MiB (blocks, not apparent sizes)."""
     total = 0
@@ -136,75 +123,6 @@ def _disk_mb(folder: Path) -> float:
         if path.is_file() and not path.is_symlink():
             total += path.stat().st_blocks * 512
     return total / 2**20
-
-
-# -- past the cap: a real subset, then copied vectors --------------------------------------------
-def _subset(corpus: Path, target: Path, settings: IndexSettings, cap: int) -> Path:
-    """Hard links to the first reports whose chunks add up to at most `cap`; ids stay the same."""
-    from index.ingest import prepare
-    from index.scan import scan
-
-    found, _ = scan(corpus)
-    total = 0
-    for item in found:
-        chunks = sum(len(pieces) for _, pieces in prepare(item, settings))
-        if total + chunks > cap and total:
-            break
-        total += chunks
-        link = target / item.doc_id
-        link.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(item.path, link)
-        except OSError:  # another file system: copy instead
-            shutil.copyfile(item.path, link)
-    return target
-
-
-def _fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Path) -> dict[str, int]:
-    """Add every report not yet indexed, chunked for real, with copied noisy vectors; rebuild BM25."""
-    from index.ingest import _chunk_metadata, prepare
-    from index.lexical import build_from_store
-    from index.scan import scan
-    from index.store import ChunkStore, DocRecord
-
-    store = ChunkStore.open(settings)
-    real = _vectors(store)
-    rng = np.random.default_rng(SEED)
-    done = {item.doc_id for item in scan(indexed)[0]}
-    pending: list[tuple[str, str, dict[str, Any]]] = []
-    for item in scan(corpus)[0]:
-        if item.doc_id in done:
-            continue
-        for doc, chunks in prepare(item, settings):
-            store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
-            pending += [(c.chunk_id, c.text, _chunk_metadata(doc, c)) for c in chunks]
-        if len(pending) >= FILL_BATCH:
-            _write(store, pending, real, rng)
-            ctx.progress(f"filling with copied vectors: {store.count()} chunks")
-            pending = []
-    _write(store, pending, real, rng)
-    build_from_store(store, store.bump_generation())
-    return _stored(settings)
-
-
-def _vectors(store: Any) -> np.ndarray:
-    """Every real vector in the store, (n, dim) float32."""
-    rows, offset = [], 0
-    while True:
-        page = store.chunks.get(include=["embeddings"], limit=1000, offset=offset)
-        rows.append(np.asarray(page["embeddings"], dtype=np.float32).reshape(len(page["ids"]), -1))
-        if len(page["ids"]) < 1000:
-            return np.concatenate(rows)
-        offset += 1000
-
-
-def _write(store: Any, rows: list[tuple[str, str, dict[str, Any]]], real: np.ndarray, rng: Any) -> None:
-    if not rows:
-        return
-    picks = real[rng.integers(0, len(real), len(rows))]
-    noisy = picks + rng.normal(0.0, NOISE, picks.shape).astype(np.float32)
-    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-    store.upsert([r[0] for r in rows], noisy, [r[1] for r in rows], [r[2] for r in rows])
 
 
 # -- retrieval -----------------------------------------------------------------------------------
@@ -234,7 +152,7 @@ def _retrieval(
             rankings["reranked"].append((ranked_docs(passages), q.gold_sources))
             rankings["fused"].append((ranked_docs(fused.search(q.question, k=K)), q.gold_sources))
             rankings["dense"].append((_dense_docs(store, embedder, q.question), q.gold_sources))
-            rankings["bm25"].append((_bm25_docs(store, q.question), q.gold_sources))
+            rankings["bm25"].append((_bm25_docs(product.lexical, q.question), q.gold_sources))
     return {
         "questions": len(answerable),
         "p50_ms": _round(percentile(latencies, 50)),
@@ -249,10 +167,9 @@ def _dense_docs(store: Any, embedder: Any, question: str) -> list[str]:
     return list(dict.fromkeys(str(meta["doc_id"]) for meta in result["metadatas"][0]))
 
 
-def _bm25_docs(store: Any, question: str) -> list[str]:
-    from index.lexical import load_current
-
-    ids = [chunk_id for chunk_id, _ in load_current(store).search(question, K)]
+def _bm25_docs(lexical: Any, question: str) -> list[str]:
+    store = lexical.store
+    ids = [chunk_id for chunk_id, _ in lexical.current().search(question, K)]
     if not ids:
         return []
     got = store.chunks.get(ids=ids, include=["metadatas"])
@@ -384,7 +301,7 @@ def markdown(result: dict[str, Any]) -> str:
     parts = [
         "## Scale",
         "",
-        f"Generated look-alike news reports (`assistant.bench.synth`, seed {SEED}), indexed with "
+        f"Generated look-alike news reports (`bench.synth`, seed {SEED}), indexed with "
         f"`assistant index --json` in a fresh process ({result['embed_model']}), then "
         f"{_questions(result)} generated questions searched in-process with the product's retriever "
         f"(hybrid + {result['reranker']}, k={result['k']}). hit@5 and MRR are at document level.",

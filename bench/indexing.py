@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.context import BenchContext
-from assistant.bench.report import num, table
+from bench.context import BenchContext
+from bench.report import num, table
 
 RUNS = 3  # repetitions per step (quick: 1); the median is reported
 STEP_TIMEOUT = 1800.0  # seconds; a step past this is killed (a stuck index lock, say)

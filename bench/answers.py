@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.context import BenchContext
-from assistant.bench.report import num, p50_p95, table
 from assistant.questions import Question
 from assistant.settings import Settings
 from assistant.types import Answer
+from bench.context import BenchContext
+from bench.report import num, p50_p95, table
 from index.errors import AssistantError, ConfigError
 
 QUESTIONS = 20  # per answerer (quick: QUICK_QUESTIONS)
