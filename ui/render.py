@@ -11,25 +11,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from assistant.history import Turn  # one notion of a turn: what is saved is what is shown
 from assistant.types import Answer, Citation
 from index.text import MARKER  # [1], [1, 2] as the citation check leaves them
 
 Message = dict[str, Any]
 
 PASSAGE_TITLE_CHARS = 80  # document titles longer than this are cut in block titles
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and its answer, with the history the question was asked in."""
-
-    question: str
-    answer: Answer | None  # None when the question failed with an error
-    history: tuple[dict[str, str], ...] = ()
-    error: str = ""
 
 
 def esc(text: object) -> str:
