@@ -6,9 +6,13 @@ every session, so building one, resolving "auto" and warming up happen under one
 
 import logging
 import threading
+from typing import Any
 
 from assistant.api import Assistant
 from assistant.settings import Settings
+from index.errors import ConfigError
+from index.settings import COLLECTION_NAME
+from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +22,11 @@ class Assistants:
     store, embedder and cross-encoder. "auto" is resolved before every question, so the local
     model takes over without a restart once a background install of it finishes."""
 
-    def __init__(self, settings: Settings, base: Assistant | None = None) -> None:
+    def __init__(self, settings: Settings, base: Assistant | None = None, *, share: Assistant | None = None) -> None:
         self.settings = settings
         self._by_name: dict[str, Assistant] = {}
         self._base = base
+        self._share = share  # another collection's Assistant whose models (not store) are lent
         self._lock = threading.Lock()
         self._preparing: set[str] = set()
         if base is not None:
@@ -31,7 +36,10 @@ class Assistants:
         """The shared store and models; raises AssistantError when the store cannot be opened."""
         with self._lock:
             if self._base is None:
-                self._base = Assistant.from_settings(self.settings, answerer="extractive")
+                parts: dict[str, Any] = {}
+                if self._share is not None:
+                    parts = {"share": self._share, "store": ChunkStore(self._share.store.client, self.settings.index)}
+                self._base = Assistant.from_settings(self.settings, answerer="extractive", **parts)
                 self._by_name["extractive"] = self._base
             return self._base
 
@@ -76,3 +84,38 @@ class Assistants:
                 return
             self._preparing.add(resolved)
         threading.Thread(target=self.warm_up, args=(resolved,), daemon=True, name=f"prepare-{resolved}").start()
+
+
+class Collections:
+    """One Assistants per collection of the store (ASSISTANT_COLLECTION's is `default`), built on
+    first use and sharing the default's client, embedder and cross-encoder."""
+
+    def __init__(self, default: Assistants) -> None:
+        self.default = default
+        self.settings = default.settings
+        self._by_name: dict[str, Assistants] = {default.settings.index.collection: default}
+        self._lock = threading.Lock()
+
+    def name(self, collection: str | None) -> str:
+        """`collection`, or the default's name for "" or None."""
+        return collection or self.settings.index.collection
+
+    def get(self, collection: str | None) -> Assistants:
+        """The Assistants of `collection`; raises ConfigError for a name Chroma cannot hold."""
+        name = self.name(collection)
+        if name in self._by_name:
+            return self._by_name[name]
+        if not COLLECTION_NAME.match(name):
+            raise ConfigError(f"{name!r} is not a collection name; choose one listed in the side panel")
+        shared = self.default.base()
+        with self._lock:
+            if name not in self._by_name:
+                settings = self.settings.with_(index=self.settings.index.with_(collection=name))
+                self._by_name[name] = Assistants(settings, share=shared)
+            return self._by_name[name]
+
+    def listing(self) -> list[dict[str, Any]]:
+        """index.status.list_collections over the shared client (raises StoreError)."""
+        from index.status import list_collections
+
+        return list_collections(self.settings.index, client=self.default.base().store.client)

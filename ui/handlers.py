@@ -6,15 +6,16 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.history import Conversation, ConversationStore, now
 from assistant.settings import ANSWERERS, Settings
 from assistant.types import Answer
 from index.errors import AssistantError, ConfigError
-from ui import render
-from ui.assistants import Assistants
+from ui import render, sources
+from ui.assistants import Assistants, Collections
 from ui.feedback import FEEDBACK_FILE, append_feedback, feedback_record
 from ui.uploads import add_documents
 
@@ -35,6 +36,9 @@ class Session:
     # Uploads go to uploads/<id>/: a tab's files never overwrite another tab's of the same name.
     upload_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     turns: list[tuple[int, int, render.Turn]] = field(default_factory=list)  # message span, turn
+    collection: str = ""  # the collection this tab searches and uploads to; "" = ASSISTANT_COLLECTION
+    user: str | None = None  # the login name (from the request, never from the page); None without login
+    conversation: Conversation | None = None  # as saved; None until the first question
 
     def turn_at(self, index: int) -> render.Turn | None:
         for first, last, turn in self.turns:
@@ -42,13 +46,18 @@ class Session:
                 return turn
         return None
 
+    def fresh(self) -> "Session":
+        """A new conversation in the same tab: same user, collection and upload folder."""
+        return Session(upload_id=self.upload_id, collection=self.collection, user=self.user)
+
 
 class Handlers:
     """The event handlers; all per-session data arrives in, and leaves through, the Session."""
 
-    def __init__(self, settings: Settings, assistants: Assistants) -> None:
+    def __init__(self, settings: Settings, assistants: Assistants | Collections) -> None:
         self.settings = settings
-        self.assistants = assistants
+        self.collections = assistants if isinstance(assistants, Collections) else Collections(assistants)
+        self.assistants = self.collections.default
         # Exports are written here and removed with the app (Gradio serves its own copy).
         self._exports = tempfile.TemporaryDirectory(prefix="assistant-export-")
 
@@ -66,7 +75,7 @@ class Handlers:
         history = tuple(session.history)
         answer: Answer | None = None
         try:
-            assistant = self.assistants.get(answer_name(answerer, self.settings))
+            assistant = self.collections.get(session.collection).get(answer_name(answerer, self.settings))
             pieces: list[str] = []
             for item in assistant.stream(question, history=list(history), filters=sources or None, k=int(k)):
                 if isinstance(item, Answer):
@@ -75,7 +84,7 @@ class Handlers:
                     pieces.append(item)
                     yield [*shown, render.streaming_message("".join(pieces))], "", session, None
             assert answer is not None
-            reply = render.answer_messages(answer)
+            reply = render.answer_messages(answer, len(session.turns))
             turn = render.Turn(question, answer, history)
         except AssistantError as exc:
             reply, turn = [render.error_message(f"Error: {exc}")], render.Turn(question, None, history, str(exc))
@@ -83,12 +92,24 @@ class Handlers:
             log.exception("answering %r failed", question)
             reply = [render.error_message(f"Error: unexpected {type(exc).__name__}: {exc}; see the server log")]
             turn = render.Turn(question, None, history, str(exc))
+        used = {"answerer": answerer, "k": int(k), "sources": list(sources or []), "collection": session.collection}
+        turn = replace(turn, settings=used, when=now())
         session.messages = [*shown, *reply]
         session.turns.append((first, len(session.messages) - 1, turn))
+        self._save(session, turn)
         if answer is not None:
             said = answer.text.split("\n", 1)[0] if answer.abstained else answer.text
             session.history += [{"role": "user", "content": question}, {"role": "assistant", "content": said}]
         yield session.messages, "", session, answer.to_dict() if answer else None
+
+    def _save(self, session: Session, turn: render.Turn) -> None:
+        """Append `turn` to the session's saved conversation (a failed save is said, not fatal)."""
+        session.conversation = (session.conversation or Conversation.new()).with_turn(turn)
+        try:
+            ConversationStore.for_user(self.settings.index.home, session.user).save(session.conversation)
+        except AssistantError as exc:
+            log.warning("conversation not saved: %s", exc)
+            session.messages = [*session.messages, render.error_message(f"Not saved: {exc}")]
 
     def feedback(self, session: Session, data: "gr.LikeData") -> None:
         """Save a thumbs up/down on an answer to ASSISTANT_HOME/feedback.jsonl."""
@@ -108,18 +129,19 @@ class Handlers:
         import gradio as gr
 
         if not files:
-            return "No files.", self.status(), gr.update(), None
+            return "No files.", self.status(session), gr.update(), None
         pairs = [(Path(f), Path(f).name) for f in files]
         try:
-            base = self.assistants.base()
+            assistants = self.collections.get(session.collection)
+            base = assistants.base()
         except AssistantError as exc:
-            return render.upload_markdown([], error=str(exc)), self.status(), gr.update(), None
+            return render.upload_markdown([], error=str(exc)), self.status(session), gr.update(), None
         progress(0, desc="Checking files")
         started = time.perf_counter()
         report = add_documents(
             pairs,
             session.upload_id,
-            self.settings.index,
+            assistants.settings.index,  # the selected collection: its uploads folder and store
             base.embedder,
             store=base.store,
             progress=_progress(progress),
@@ -127,32 +149,58 @@ class Handlers:
         outcomes = [f.to_dict() for f in report.files]
         seconds = time.perf_counter() - started if report.summary else None
         text = render.upload_markdown(outcomes, report.error, seconds)
-        return text, self.status(), gr.update(choices=self.documents()), None
+        return text, self.status(session), gr.update(choices=self.documents(session)), None
 
-    def status(self) -> str:
-        """The corpus status panel."""
+    def status(self, session: Session | None = None) -> str:
+        """The corpus status panel, of the session's collection."""
         from index.status import index_status
 
         try:
-            base = self.assistants.base()
-            status = index_status(self.settings.index, store=base.store)
+            assistants = self.collections.get(session.collection if session else "")
+            base = assistants.base()
+            status = index_status(assistants.settings.index, store=base.store)
             label = self.assistants.label(self.settings.answerer)
             self.assistants.prepare(self.settings.answerer)
         except AssistantError as exc:
             return render.status_markdown({"error": str(exc)}, self.settings.answerer)
         return render.status_markdown(status, label)
 
-    def documents(self) -> list[str]:
+    def documents(self, session: Session | None = None) -> list[str]:
         try:
-            base = self.assistants.base()
+            base = self.collections.get(session.collection if session else "").base()
             return sorted(base.store.manifest()) if base.store.exists() else []
         except AssistantError:
             return []
 
-    def refresh(self) -> tuple[str, Any]:
+    def collection_choices(self) -> list[tuple[str, str]]:
+        """The collection picker: ("news (12 documents)", "news") per collection of the store."""
+        try:
+            return [(f"{c['name']} ({c['documents']} documents)", c["name"]) for c in self.collections.listing()]
+        except AssistantError:
+            name = self.collections.name("")
+            return [(name, name)]
+
+    def refresh(self, session: Session) -> tuple[str, Any, Any]:
         import gradio as gr
 
-        return self.status(), gr.update(choices=self.documents())
+        picker = gr.update(choices=self.collection_choices(), value=self.collections.name(session.collection))
+        return self.status(session), gr.update(choices=self.documents(session)), picker
+
+    def select_collection(self, name: str, session: Session) -> tuple[str, Any, Session]:
+        """Search (and upload to) collection `name` from now on in this tab."""
+        import gradio as gr
+
+        try:
+            self.collections.get(name)
+        except AssistantError as exc:
+            gr.Warning(str(exc))
+            return self.status(session), gr.update(), session
+        session.collection = "" if name == self.collections.name("") else name
+        return self.status(session), gr.update(choices=self.documents(session), value=[]), session
+
+    def open_source(self, target: str, session: Session) -> tuple[Any, Any, Any, Any]:
+        """The viewer opened at the citation `target` names (see ui.sources)."""
+        return sources.open_source(self.collections, target, session.collection, [t for _, _, t in session.turns])
 
     def export(self, session: Session) -> Any:
         """The conversation as a Markdown file with footnotes (served from Gradio's cache)."""
@@ -163,14 +211,15 @@ class Handlers:
             return gr.update(value=None, visible=False)
         path = Path(self._exports.name) / uuid.uuid4().hex[:12] / "conversation.md"
         path.parent.mkdir()
-        path.write_text(render.export_markdown([t for _, _, t in session.turns]), encoding="utf-8")
+        title = session.conversation.title if session.conversation else "Conversation"
+        path.write_text(render.export_markdown([t for _, _, t in session.turns], title), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
-    def clear(self) -> tuple[list[dict[str, Any]], Session, Any]:
+    def clear(self, session: Session) -> tuple[list[dict[str, Any]], Session, Any]:
         """A new conversation: empty chat and history; the settings stay."""
         import gradio as gr
 
-        return [], Session(), gr.update(value=None, visible=False)
+        return [], session.fresh(), gr.update(value=None, visible=False)
 
 
 def answer_name(name: str | None, settings: Settings) -> str:
