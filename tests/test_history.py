@@ -60,7 +60,13 @@ def _answer(question: str = "How many troops?", abstained: bool = False) -> Answ
         answerer="extractive",
         timings={"retrieve": 0.5},
         notes=("a note",),
-        decision={"abstain": abstained, "probability": 0.8, "threshold": 0.5, "signals": {"best": 4.2}},
+        decision={
+            "abstain": abstained,
+            "probability": 0.8,
+            "threshold": 0.5,
+            "calibration": "shipped",
+            "signals": {"best": 4.2},
+        },
     )
 
 

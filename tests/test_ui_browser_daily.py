@@ -255,22 +255,40 @@ def test_switching_collection_answers_only_from_it(served: Served, browser: Any,
     picker = page.locator("#collection input")
     sync_api.expect(picker).to_have_value("documents (6 documents)", timeout=30_000)
     picker.click()
-    page.get_by_role("option", name="letters (1 documents)").click()
-    sync_api.expect(page.locator("#corpus-status")).to_contain_text("Documents:** 1".replace("**", ""))
+    page.get_by_role("option", name="letters (1 document)").click()
+    sync_api.expect(page.locator("#corpus-status")).to_contain_text("Documents: 1")
     answer = ask(page, LETTERS_QUESTION)
     sync_api.expect(answer).to_contain_text("Mara Vintello")
-    sources = page.locator("#chat .citation .cite-source code").all_inner_texts()
-    assert sources and set(sources) == {"keeper.txt"}
+    cited = [t for t in block_titles(page) if t.startswith("[")]
+    assert cited and all("keeper.txt" in t for t in cited)  # every citation is from the letters
+
+    # An upload goes to the selected collection, and only to it.
+    note = write(tmp_path / "second-letter.txt", "The keeper's daughter, Ilsa Vintello, trimmed the wick each dusk.\n")
+    page.locator("#upload input[type=file]").set_input_files(str(note))
+    sync_api.expect(page.locator("#upload-report")).to_contain_text("accepted", timeout=ANSWER_TIMEOUT_MS)
+    sync_api.expect(page.locator("#corpus-status")).to_contain_text("Documents: 2")
+    letters = {c["name"]: c["documents"] for c in _collections(served)}
+    assert letters == {"documents": 6, "letters": 2}
     shot(page, tmp_path, "collections")
 
     picker.click()
     page.get_by_role("option", name="documents (6 documents)").click()
     sync_api.expect(page.locator("#corpus-status")).to_contain_text("Documents: 6")
+    shown = len(block_titles(page))
     again = ask(page, LETTERS_QUESTION)
     assert "Mara Vintello" not in again.inner_text()  # the default collection does not hold it
-    assert "keeper.txt" not in " ".join(
-        page.locator("#chat .citation .cite-source code").all_inner_texts()[len(sources) :]
-    )
+    later = block_titles(page)[shown:]
+    assert later and not any("keeper.txt" in t for t in later)
+
+
+def _collections(served: Served) -> list[dict[str, Any]]:
+    from index.status import list_collections
+
+    return list_collections(served.settings.index, client=served.assistants.base().store.client)
+
+
+def block_titles(page: Any) -> list[str]:
+    return [" ".join(t.split()) for t in page.locator("#chat .thought-group .title").all_inner_texts()]
 
 
 # -- answers people can act on -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from assistant.api import Assistant
 from assistant.settings import Settings
 from index.errors import ConfigError
 from index.settings import COLLECTION_NAME
+from index.status import collection_names
 from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,10 @@ class Collections:
         if not COLLECTION_NAME.match(name):
             raise ConfigError(f"{name!r} is not a collection name; choose one listed in the side panel")
         shared = self.default.base()
+        if name not in collection_names(shared.store.client):  # a tab never creates a collection
+            raise ConfigError(
+                f"there is no collection {name!r}; create it with `assistant index FOLDER --collection {name}`"
+            )
         with self._lock:
             if name not in self._by_name:
                 settings = self.settings.with_(index=self.settings.index.with_(collection=name))

@@ -175,7 +175,7 @@ class Handlers:
     def collection_choices(self) -> list[tuple[str, str]]:
         """The collection picker: ("news (12 documents)", "news") per collection of the store."""
         try:
-            return [(f"{c['name']} ({c['documents']} documents)", c["name"]) for c in self.collections.listing()]
+            return [(collection_label(c["name"], c["documents"]), c["name"]) for c in self.collections.listing()]
         except AssistantError:
             name = self.collections.name("")
             return [(name, name)]
@@ -220,6 +220,11 @@ class Handlers:
         import gradio as gr
 
         return [], session.fresh(), gr.update(value=None, visible=False)
+
+
+def collection_label(name: str, documents: int) -> str:
+    """'news (12 documents)', 'letters (1 document)'."""
+    return f"{name} ({documents} document{'' if documents == 1 else 's'})"
 
 
 def answer_name(name: str | None, settings: Settings) -> str:

@@ -79,7 +79,11 @@ def _sidebar(gr: Any, settings: Settings) -> dict[str, Any]:
             info="Document ids or patterns such as uploads/*; empty = all",
         )
         gr.Markdown("### Add documents")
-        files = gr.File(file_count="multiple", label="Drop files here (documents, e-mail, spreadsheets, slides, scans)")
+        files = gr.File(
+            file_count="multiple",
+            label="Drop files here (documents, e-mail, spreadsheets, slides, scans)",
+            elem_id="upload",
+        )
         upload_report = gr.Markdown(elem_id="upload-report")
     return {
         "conversations": conversations,

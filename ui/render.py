@@ -220,7 +220,11 @@ def evidence_block(answer: Answer) -> Message:
         if rows
         else "<div>No sentence was scored (nothing was retrieved).</div>"
     )
-    why = f'<pre class="decision">{esc(format_decision(answer.decision))}</pre>'
+    try:
+        decided = format_decision(answer.decision)
+    except (KeyError, TypeError, ValueError):  # a conversation saved by another version
+        decided = "(the decision was saved in a form this version cannot show)"
+    why = f'<pre class="decision">{esc(decided)}</pre>'
     verdict = "refused" if answer.abstained else "answered"
     title = f"Evidence considered: {len(answer.evidence)} sentences, {verdict}"
     decision = answer.decision
