@@ -127,5 +127,6 @@ def format_collections(collections: list[dict[str, Any]]) -> str:
     for c in collections:
         mark = "*" if c["default"] else " "
         folder = f"  ({c['folder']})" if c["folder"] else ""
-        lines.append(f"  {mark} {c['name']:<24} {c['documents']:>6} documents {c['chunks']:>7} chunks{folder}")
+        documents = f"{c['documents']:>6} document{'' if c['documents'] == 1 else 's'}"
+        lines.append(f"  {mark} {c['name']:<24} {documents:<16} {c['chunks']:>7} chunks{folder}")
     return "\n".join(lines)
