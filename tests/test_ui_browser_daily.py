@@ -248,6 +248,21 @@ def test_a_pdf_citation_shows_the_page_beside_its_highlighted_text(
     shot(page, tmp_path, "viewer-pdf")
 
 
+def test_the_viewer_serves_no_file_of_the_corpus_or_the_home(served: Served) -> None:
+    """The page picture comes from Gradio's cache; the PDF, the conversations and anything reached
+    with `..` are not served (the app has no allowed_paths)."""
+    import httpx
+
+    from assistant.history import user_folder
+
+    home = Path(served.settings.index.home).resolve()
+    saved = sorted(user_folder(home, None).glob("*.json"))
+    corpus = Path(served.settings.corpus).resolve()
+    paths = [str(corpus / "lighthouse.pdf"), *map(str, saved), f"{corpus}/../letters/keeper.txt", "/etc/passwd"]
+    for path in paths:
+        assert httpx.get(f"{served.url}/gradio_api/file={path}").status_code in (403, 404), path
+
+
 # -- several collections ---------------------------------------------------------------------------
 def test_switching_collection_answers_only_from_it(served: Served, browser: Any, tmp_path: Path) -> None:
     page = new_page(browser)

@@ -211,7 +211,7 @@ class Handlers:
             return gr.update(value=None, visible=False)
         path = Path(self._exports.name) / uuid.uuid4().hex[:12] / "conversation.md"
         path.parent.mkdir()
-        title = session.conversation.title if session.conversation else "Conversation"
+        title = f"Conversation: {session.conversation.title}" if session.conversation else "Conversation"
         path.write_text(render.export_markdown([t for _, _, t in session.turns], title), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 

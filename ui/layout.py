@@ -198,7 +198,9 @@ def _wire(gr: Any, app: Any, handlers: Handlers, panel: ConversationPanel, c: di
         handlers.clear, [session], [c["chatbot"], session, c["export_file"]], api_name="new_conversation"
     ).then(panel.listing, [session], [c["conversations"]], api_visibility="private")
     # The answerer can change under "auto" (the local model finishing its install): keep it shown.
-    gr.Timer(STATUS_REFRESH_S).tick(handlers.status, [session], [c["status"]], api_visibility="private")
+    gr.Timer(STATUS_REFRESH_S).tick(
+        handlers.status, [session], [c["status"]], api_name="status_tick", api_visibility="private"
+    )
     c["collection"].input(
         handlers.select_collection,
         [c["collection"], session],
