@@ -132,6 +132,9 @@ def shot(page: Any, folder: Path, name: str) -> Path:
     """A screenshot in the test's folder, copied to docs/screenshots/ when UPDATE_SCREENSHOTS=1."""
     import os
 
+    sync_api.expect(page.locator("#collection input")).not_to_have_value("", timeout=30_000)  # the panel has loaded
+    sync_api.expect(page.locator(".pending")).to_have_count(0, timeout=30_000)
+
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     if os.environ.get(UPDATE_SCREENSHOTS) == "1":
@@ -343,6 +346,7 @@ def test_two_users_see_two_separate_lists(
             page.get_by_label("Password").fill(f"{user}-pw")
             page.get_by_role("button", name="Login").click()
             sync_api.expect(page.locator("#question textarea")).to_be_visible(timeout=30_000)
+        sync_api.expect(ann.locator("#signed-in")).to_contain_text("Signed in as ann")
         ask(ann, QUESTION)
         sync_api.expect(ann.locator("#conversations label")).to_have_count(1)
         bob.reload()

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.api import DEFAULT_K, MAX_K
 from assistant.evidence import PASSAGES_FOR_EVIDENCE
 from assistant.settings import ANSWERERS, Settings
+from ui import render
 from ui.assistants import Assistants, Collections
 from ui.conversations import ConversationPanel
 from ui.examples import example_questions
@@ -46,6 +47,7 @@ def _sidebar(gr: Any, settings: Settings) -> dict[str, Any]:
     """Saved conversations, the collection, corpus status, this session's settings, uploads."""
     with gr.Sidebar(label="Conversations, corpus and settings", open=True, width=360):
         gr.Markdown("### Conversations")
+        signed_in = gr.Markdown("", elem_id="signed-in")
         conversations = gr.Radio([], value=None, show_label=False, elem_id="conversations")
         title = gr.Textbox(placeholder="Title of the open conversation", show_label=False, elem_id="conversation-title")
         with gr.Row():
@@ -87,6 +89,7 @@ def _sidebar(gr: Any, settings: Settings) -> dict[str, Any]:
         upload_report = gr.Markdown(elem_id="upload-report")
     return {
         "conversations": conversations,
+        "signed_in": signed_in,
         "title": title,
         "rename": rename,
         "delete": delete,
@@ -220,11 +223,11 @@ def _wire_panel(gr: Any, app: Any, handlers: Handlers, panel: ConversationPanel,
 
     def load(session: Session, request: gr.Request) -> tuple[Any, ...]:
         session.user = request.username if request else None
-        return (*handlers.refresh(session), panel.listing(session), session)
+        who = f"Signed in as **{render.md_text(session.user)}**: your conversations only." if session.user else ""
+        return (*handlers.refresh(session), panel.listing(session), who, session)
 
-    app.load(
-        load, [session], [c["status"], c["sources"], c["collection"], c["conversations"], session], api_name="status"
-    )
+    loaded = [c["status"], c["sources"], c["collection"], c["conversations"], c["signed_in"], session]
+    app.load(load, [session], loaded, api_name="status")
     reopened = [c["chatbot"], session, c["collection"], c["title"], c["export_file"]]
     c["conversations"].input(panel.open, [c["conversations"], session], reopened, api_name="open_conversation").then(
         handlers.refresh, [session], [c["status"], c["sources"], c["collection"]], api_visibility="private"

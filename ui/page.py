@@ -17,6 +17,8 @@ a.open-doc { display: inline-block; font-size: 0.85em; margin-top: 4px; }
 table.evidence { font-size: 0.85em; border-collapse: collapse; }
 table.evidence td, table.evidence th { padding: 2px 6px; vertical-align: top; text-align: left; }
 tr.evidence-row.cited td { font-weight: 600; }
+table.evidence td:first-child { white-space: nowrap; font-variant-numeric: tabular-nums; }
+#signed-in { font-size: 0.9em; opacity: 0.8; }
 pre.decision { font-size: 0.8em; white-space: pre-wrap; }
 #doc-view { max-height: 620px; overflow: auto !important; border: 1px solid #dee2e6; border-radius: 6px; padding: 6px; }
 .doc-text { font-size: 0.9em; }
