@@ -86,9 +86,11 @@ test: install-dev install-local install-browser install-ocr
 test-fast: install-dev
 	$(BIN)/pytest -q -m "not slow"
 
-# Refresh docs/screenshot.png from the browser test (a plain test run leaves it alone).
+# Refresh docs/screenshot.png and docs/screenshots/*.png from the browser tests (a plain test run
+# leaves them alone).
 screenshot: install-dev install-browser
 	ASSISTANT_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/test_ui_browser.py -k citation
+	ASSISTANT_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/test_ui_browser_daily.py
 
 lint: install-dev
 	$(BIN)/ruff check assistant index ui tests bench

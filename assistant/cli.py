@@ -39,12 +39,23 @@ def _progress_bar(enabled: bool) -> Callable[[int], Callable[[int], Any]]:
     return start
 
 
+def _with_collection(settings: Settings, name: str | None) -> Settings:
+    """`settings` on collection `name` (validated like ASSISTANT_COLLECTION); unchanged when None."""
+    if not name:
+        return settings
+    index = settings.index.with_(collection=name)
+    index.validate()
+    return settings.with_(index=index)
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from index.embed import make_embedder
     from index.ingest import run_index
+    from index.status import remember_folder
 
     if args.explain:
         return _explain(Path(args.explain), settings)
+    settings = _with_collection(settings, args.collection)
     root = Path(args.path) if args.path else settings.corpus
     embedder = make_embedder(settings.index.embed_model)
     summary = run_index(
@@ -55,6 +66,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         rebuild=args.rebuild,
         progress=_progress_bar(not args.json and sys.stderr.isatty() or args.progress),
     )
+    if not summary.dry_run:
+        remember_folder(settings.index, root)  # the chat window opens cited files from this folder
     if args.json:
         _print_json(summary.to_dict())
     else:
@@ -78,15 +91,18 @@ def _explain(path: Path, settings: Settings) -> int:
 
 # -- status and doctor -----------------------------------------------------------
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from index.status import format_status, index_status
+    from index.status import format_collections, format_status, index_status, list_collections
 
+    settings = _with_collection(settings, args.collection)
     status = index_status(settings.index)
     status["answerer"] = settings.answerer
+    status["collections"] = list_collections(settings.index)
     if args.json:
         _print_json(status)
     else:
         print(format_status(status))
         print(f"Answerer:   {settings.answerer}")
+        print(format_collections(status["collections"]))
     return EXIT_OK
 
 
@@ -202,10 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--json", action="store_true", help="print the run's summary as one JSON object")
     index.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     index.add_argument("--explain", metavar="FILE", help="show what cleaning removes from FILE, index nothing")
+    index.add_argument(
+        "--collection", metavar="NAME", help="index into this collection (default ASSISTANT_COLLECTION, documents)"
+    )
     index.set_defaults(handler=cmd_index)
 
     status = sub.add_parser("status", help="what is indexed: documents, chunks, model, store")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--collection", metavar="NAME", help="describe this collection (default ASSISTANT_COLLECTION)")
     status.set_defaults(handler=cmd_status)
 
     doctor = sub.add_parser(

@@ -4,6 +4,7 @@ AssistantError
  +-- QuestionError   the question cannot be asked as given (empty, too long)
  +-- LLMError        an LLM answerer is unreachable, misconfigured, timed out or unusable
  +-- QuestionSetError  a question set for `assistant eval` has bad lines (each one named)
+ +-- HistoryError    a saved conversation cannot be found, read or written
 """
 
 from __future__ import annotations
@@ -21,3 +22,7 @@ class LLMError(AssistantError):
 
 class QuestionSetError(AssistantError):
     """A question set cannot be loaded; the message names every bad line and field."""
+
+
+class HistoryError(AssistantError):
+    """A saved conversation cannot be found, read or written; the message says which and why."""

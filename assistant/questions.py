@@ -83,6 +83,8 @@ class _Line(BaseModel):
     query: Any = None
     answerer: Any = None
     when: Any = None
+    evidence: Any = None  # the scored sentences that were considered
+    decision: Any = None  # why it answered or refused
 
 
 _HINTS = {

@@ -47,7 +47,8 @@ class Settings:
     trust_refusals: bool = False
     ui_host: str = DEFAULT_UI_HOST
     ui_port: int = DEFAULT_UI_PORT
-    ui_auth: Secret = field(default_factory=lambda: Secret(""))  # "user:password"; empty = no login
+    # "user:password", or several users "ann:pw1,bob:pw2" (each has their own conversations); empty = no login
+    ui_auth: Secret = field(default_factory=lambda: Secret(""))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -72,12 +73,11 @@ class Settings:
         )
 
     @property
-    def ui_credentials(self) -> tuple[str, str] | None:
-        """(user, password) for the UI login, or None when no login is configured."""
+    def ui_credentials(self) -> list[tuple[str, str]] | None:
+        """[(user, password), ...] for the UI login, or None when no login is configured."""
         if not self.ui_auth:
             return None
-        user, _, password = self.ui_auth.value.partition(":")
-        return user, password
+        return [_user_password(pair) for pair in self.ui_auth.value.split(",")]
 
     @property
     def openai_configured(self) -> bool:
@@ -120,9 +120,17 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _user_password(pair: str) -> tuple[str, str]:
+    user, _, password = pair.strip().partition(":")
+    return user, password
+
+
 def _auth(env: Mapping[str, str], name: str) -> Secret:
+    """user:password, or comma-separated pairs for several users (a password cannot hold a comma)."""
     raw = env.get(name, "").strip()
-    user, sep, password = raw.partition(":")
-    if raw and not (sep and user and password):
-        raise ConfigError(f"{name} must look like user:password (both parts non-empty)")  # never echo the value
+    pairs = [_user_password(p) for p in raw.split(",")] if raw else []
+    if any(not (user and password) for user, password in pairs):
+        raise ConfigError(f"{name} must look like user:password or ann:pw1,bob:pw2 (both parts non-empty)")  # no value
+    if len({user for user, _ in pairs}) < len(pairs):
+        raise ConfigError(f"{name} names a user twice; give each user one password")
     return Secret(raw)

@@ -105,7 +105,9 @@ def test_an_unanswerable_question_abstains_with_the_closest_passages(served: dic
     messages, answer = ask(client(served), "What is the recipe for apple pie?")
     assert answer["abstained"] and not answer["citations"]
     assert "do not contain the answer" in text_of(messages[1])
-    assert [t[:15] for t in titles(messages)] == ["Closest passage"] * len(titles(messages)) and titles(messages)
+    *closest, evidence = titles(messages)
+    assert closest and [t[:15] for t in closest] == ["Closest passage"] * len(closest)
+    assert evidence.startswith("Evidence considered") and "refused" in evidence  # and why it refused
 
 
 def test_errors_are_shown_in_the_chat_and_the_app_keeps_working(served: dict[str, Any]) -> None:

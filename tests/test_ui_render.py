@@ -225,13 +225,16 @@ def test_ui_login_is_read_and_masked() -> None:
     settings = Settings.from_env(
         {"ASSISTANT_AUTH": "ann:pa:ss", "ASSISTANT_UI_PORT": "8080", "ASSISTANT_UI_HOST": "0.0.0.0"}
     )
-    assert settings.ui_credentials == ("ann", "pa:ss") and "pa:ss" not in repr(settings)
+    assert settings.ui_credentials == [("ann", "pa:ss")] and "pa:ss" not in repr(settings)
     assert (settings.ui_host, settings.ui_port) == ("0.0.0.0", 8080)
+    several = Settings.from_env({"ASSISTANT_AUTH": "ann:pa:ss, bob:pw2"})
+    assert several.ui_credentials == [("ann", "pa:ss"), ("bob", "pw2")] and "pw2" not in repr(several)
 
 
 @pytest.mark.parametrize(
     ("env", "needle"),
-    [({"ASSISTANT_AUTH": "ann"}, "user:password"), ({"ASSISTANT_UI_PORT": "http"}, "port"),
+    [({"ASSISTANT_AUTH": "ann"}, "user:password"), ({"ASSISTANT_AUTH": "ann:x,bob"}, "user:password"),
+     ({"ASSISTANT_AUTH": "ann:x,ann:y"}, "twice"), ({"ASSISTANT_UI_PORT": "http"}, "port"),
      ({"ASSISTANT_UI_PORT": "70000"}, "port")],
 )  # fmt: skip
 def test_bad_ui_settings_say_what_to_do(env: dict[str, str], needle: str) -> None:

@@ -2,7 +2,8 @@
 
 A record is a question-set line (id, question, reference_answer, key_facts, gold_sources,
 answerable, history, tags) plus what was shown (answer, citations, query, answerer, when),
-so `assistant eval` can replay the feedback later:
+so `assistant eval` can replay the feedback later, and the evidence that was considered (each
+scored sentence) with the answer-or-refuse decision, so a wrong answer can be traced:
 
     up    the answer is the reference; its cited documents are the gold sources
     down  the question is kept with no reference, to be filled in by whoever reviews it
@@ -45,6 +46,11 @@ def feedback_record(
         "citations": [c.to_dict() for c in answer.citations],
         "query": answer.query,
         "answerer": answer.answerer,
+        "evidence": [
+            {"doc_id": e.passage.doc_id, "sentence": e.sentence, "score": round(e.score, 4)}
+            for e in sorted(answer.evidence, key=lambda e: -e.score)
+        ],
+        "decision": dict(answer.decision),
         "when": (when or datetime.now(UTC)).isoformat(timespec="seconds"),
     }
 

@@ -11,25 +11,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from assistant.history import Turn  # one notion of a turn: what is saved is what is shown
 from assistant.types import Answer, Citation
 from index.text import MARKER  # [1], [1, 2] as the citation check leaves them
 
 Message = dict[str, Any]
 
 PASSAGE_TITLE_CHARS = 80  # document titles longer than this are cut in block titles
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and its answer, with the history the question was asked in."""
-
-    question: str
-    answer: Answer | None  # None when the question failed with an error
-    history: tuple[dict[str, str], ...] = ()
-    error: str = ""
 
 
 def esc(text: object) -> str:
@@ -115,16 +105,48 @@ def user_message(question: str) -> Message:
     return {"role": "user", "content": f'<div class="question">{_lines(esc(question))}</div>'}
 
 
-def answer_messages(answer: Answer) -> list[Message]:
-    """The final answer, then one collapsed block per citation (or per closest passage)."""
+def answer_messages(answer: Answer, turn: int | None = None) -> list[Message]:
+    """The final answer, then one collapsed block per citation (or per closest passage), then
+    the evidence that was considered. With the turn's index, each block links to its document
+    (the page's JS opens `#doc-<turn>-<n>` in the viewer) and the answer has a copy link."""
     searched = ""
     if answer.query and answer.query != answer.question:
         searched = f'<div class="searched">Searched for: {esc(answer.query)}</div>'
+    tools = "" if turn is None else _tools(answer)
+    evidence = [] if turn is None else [evidence_block(answer)]
     if answer.abstained:
-        return [{"role": "assistant", "content": searched + _abstention_html(answer)}, *closest_blocks(answer)]
+        head = {"role": "assistant", "content": searched + _abstention_html(answer) + tools}
+        return [head, *closest_blocks(answer, turn=turn), *evidence]
     body = f'<div class="answer">{answer_html(answer.text)}</div>'
     notes = "".join(f'<div class="note">{esc(note)}</div>' for note in answer.notes)
-    return [{"role": "assistant", "content": searched + body + notes}, *citation_blocks(answer.citations)]
+    return [
+        {"role": "assistant", "content": searched + body + notes + tools},
+        *citation_blocks(answer.citations, turn),
+        *evidence,
+    ]
+
+
+def _tools(answer: Answer) -> str:
+    """The copy link, and the text it copies (hidden; the page's JS puts it on the clipboard)."""
+    return (
+        '<div class="answer-tools"><a class="copy-answer" href="#copy">Copy answer with sources</a></div>'
+        f'<div class="copy-text">{esc(copy_text(answer))}</div>'
+    )
+
+
+def copy_text(answer: Answer) -> str:
+    """The answer as plain text with its footnotes: what "Copy answer with sources" copies."""
+    if answer.abstained:
+        closest = [
+            f"- {source_label(p.title, p.doc_id, p.location.label() if p.location else '')}"
+            for p in answer.passages[:3]
+        ]
+        return "\n".join([answer.text.split("\n", 1)[0], *(["", "Closest passages:", *closest] if closest else [])])
+    notes = [
+        f'[{c.number}] {source_label(c.title, c.doc_id, c.location_label)}: "{" ".join(c.quote.split())}"'
+        for c in answer.citations
+    ]
+    return answer.text.strip() + ("\n\n" + "\n".join(notes) if notes else "")
 
 
 def _abstention_html(answer: Answer) -> str:
@@ -133,14 +155,21 @@ def _abstention_html(answer: Answer) -> str:
     return f'<div class="answer abstained">{esc(first)}{more}</div>'
 
 
-def citation_blocks(citations: Iterable[Citation]) -> list[Message]:
+def citation_blocks(citations: Iterable[Citation], turn: int | None = None) -> list[Message]:
     return [
-        _block(citation_title(c), c.title, c.doc_id, c.location_label, highlight(c.passage or c.quote, c.quote))
+        _block(
+            citation_title(c),
+            c.title,
+            c.doc_id,
+            c.location_label,
+            highlight(c.passage or c.quote, c.quote),
+            None if turn is None else f"{turn}-{c.number}",
+        )
         for c in citations
     ]
 
 
-def closest_blocks(answer: Answer, limit: int = 3) -> list[Message]:
+def closest_blocks(answer: Answer, limit: int = 3, turn: int | None = None) -> list[Message]:
     """The closest passages of an abstention, each with its best evidence sentence marked."""
     best: dict[str, str] = {}
     for item in sorted(answer.evidence, key=lambda e: -e.score):
@@ -150,18 +179,66 @@ def closest_blocks(answer: Answer, limit: int = 3) -> list[Message]:
         label = passage.location.label() if passage.location else ""
         title = f"Closest passage {i}: {md_text(source_label(passage.title, passage.doc_id, label))}"
         body = highlight(passage.text, best.get(passage.chunk_id, ""))
-        blocks.append(_block(title, passage.title, passage.doc_id, label, body))
+        blocks.append(
+            _block(title, passage.title, passage.doc_id, label, body, None if turn is None else f"{turn}-p{i}")
+        )
     return blocks
 
 
-def _block(title: str, doc_title: str, doc_id: str, location: str, body: str) -> Message:
+def _block(title: str, doc_title: str, doc_id: str, location: str, body: str, target: str | None = None) -> Message:
     where = f", {esc(location)}" if location else ""
+    link = (
+        ""
+        if target is None
+        else f'<a class="open-doc" href="#doc-{esc(target)}">Open the document at this sentence</a>'
+    )
     content = (
         f'<div class="citation"><div class="cite-source">{esc(doc_title)} '
         f"(<code>{esc(doc_id)}</code>{where})</div>"
-        f'<blockquote class="passage">{body}</blockquote></div>'
+        f'<blockquote class="passage">{body}</blockquote>{link}</div>'
     )
     return {"role": "assistant", "content": content, "metadata": {"title": title, "status": "done"}}
+
+
+def evidence_block(answer: Answer) -> Message:
+    """'Evidence considered': every scored sentence, best first (cited ones marked), and why the
+    answer was given or refused (assistant.report.format_decision), for the curious and for
+    reporting a wrong answer."""
+    from assistant.report import format_decision
+
+    cited = {(c.doc_id, c.char_start) for c in answer.citations}
+    rows = []
+    for item in sorted(answer.evidence, key=lambda e: -e.score):
+        where = source_label("", item.passage.doc_id, item.location.label() if item.location else "")
+        used = (
+            " cited" if any(d == item.passage.doc_id and item.char_start <= s < item.char_end for d, s in cited) else ""
+        )
+        cells = f"<td>{item.score:+.2f}</td><td>{esc(where)}</td><td>{esc(item.sentence)}</td>"
+        rows.append(f'<tr class="evidence-row{used}">{cells}</tr>')
+    table = (
+        '<table class="evidence"><tr><th>score</th><th>source</th><th>sentence</th></tr>' + "".join(rows) + "</table>"
+        if rows
+        else "<div>No sentence was scored (nothing was retrieved).</div>"
+    )
+    try:
+        decided = format_decision(answer.decision)
+    except (KeyError, TypeError, ValueError):  # a conversation saved by another version
+        decided = "(the decision was saved in a form this version cannot show)"
+    why = f'<pre class="decision">{esc(decided)}</pre>'
+    verdict = "refused" if answer.abstained else "answered"
+    title = f"Evidence considered: {len(answer.evidence)} sentences, {verdict}"
+    decision = answer.decision
+    if decision.get("probability") is not None and decision.get("threshold") is not None:
+        title += f" (P = {decision['probability']:.2f}, threshold {decision['threshold']:.2f})"
+    content = f'<div class="evidence-view">{table}{why}</div>'
+    return {"role": "assistant", "content": content, "metadata": {"title": md_text(title), "status": "done"}}
+
+
+def stale_message(stale: Sequence[tuple[int, str]]) -> Message:
+    """What changed in the index since a reopened answer: '[2] no longer points at ...' per citation."""
+    items = "".join(f"<li>[{n}] {esc(why)}</li>" for n, why in stale)
+    text = "The index has changed since this answer: these citations no longer point at the same text."
+    return {"role": "assistant", "content": f'<div class="note stale">{esc(text)}<ul>{items}</ul></div>'}
 
 
 # -- status and upload reports -------------------------------------------------------
