@@ -130,3 +130,34 @@ def test_a_thumbs_up_is_saved_as_feedback(served: dict[str, Any], page: Any) -> 
     record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
     assert record["question"].startswith("Who heads the Deir al-Zor") and record["tags"] == ["feedback", "up"]
     assert record["gold_sources"] and record["reference_answer"]
+
+
+COMPOUND = "How many US troops are in Syria, and why did Nuland say withdrawing them was not an option?"
+
+
+def test_a_compound_question_shows_an_answer_with_a_citation_for_each_part(
+    served: dict[str, Any], page: Any, tmp_path: Path
+) -> None:
+    expected = served["assistants"].get("extractive").ask(COMPOUND)
+    parts = expected.decision["parts"]
+    assert [p["abstain"] for p in parts] == [False, False]
+    page.goto(served["url"])
+    box = page.locator("#question textarea")
+    box.fill(COMPOUND)
+    box.press("Enter")
+
+    answer = page.locator("#chat .answer:not(.streaming)").first
+    sync_api.expect(answer).to_contain_text("900 in Syria", timeout=ANSWER_TIMEOUT_MS)
+    sync_api.expect(answer).to_contain_text("still active")
+    refs = answer.locator("a.cite-ref")
+    shown = sorted({refs.nth(i).inner_text().strip() for i in range(refs.count())})
+    assert shown == ["1", "2"]
+    # one citation block per part, each quoting the sentence that answers it
+    for number, words in (("[1]", "900 in Syria"), ("[2]", "still active")):
+        page.locator("#chat .thought-group .title").filter(has_text=number).first.click()
+        sync_api.expect(page.locator("#chat .citation mark").filter(has_text=words).first).to_be_visible()
+    settle(page)
+    shot = tmp_path / "compound.png"
+    page.screenshot(path=str(shot))
+    if os.environ.get(UPDATE_SCREENSHOTS) == "1":
+        shutil.copyfile(shot, ROOT / "docs" / "screenshots" / "compound.png")
