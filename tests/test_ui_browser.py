@@ -156,6 +156,8 @@ def test_a_compound_question_shows_an_answer_with_a_citation_for_each_part(
     for number, words in (("[1]", "900 in Syria"), ("[2]", "still active")):
         page.locator("#chat .thought-group .title").filter(has_text=number).first.click()
         sync_api.expect(page.locator("#chat .citation mark").filter(has_text=words).first).to_be_visible()
+    page.locator("#chat .thought-group .title").filter(has_text="[2]").first.click()  # closed: the answer shows
+    answer.scroll_into_view_if_needed()
     settle(page)
     shot = tmp_path / "compound.png"
     page.screenshot(path=str(shot))
