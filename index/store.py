@@ -4,12 +4,22 @@ Two collections per index: `<name>` holds the chunks (cosine space, vectors alwa
 supplied by us) and `<name>__docs` holds one record per document (its content hash,
 and a `pending` hash while a change to it is in flight). The manifest lives in Chroma
 itself so an embedded folder and a Chroma server behave the same.
+
+Another process may re-index while this one reads (`assistant index --rebuild` with the chat
+window open). Every read of the collection's metadata compares its id and generation with the
+last ones seen: a new collection (a rebuild) or a new generation (another run finished) drops
+the cached collection handles, and for an embedded store the client too, because an embedded
+Chroma keeps each collection's vector index in memory and never sees another process's writes
+to it. Dense search returns only chunks of committed documents (`DocRecord.content_hash`), so
+a run killed half-way leaves nothing half-written to find.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -110,6 +120,19 @@ def _connect_message(settings: IndexSettings, exc: Exception) -> str:
     return f"cannot open the {settings.store_label} ({exc}); check the folder's permissions"
 
 
+def _fresh_client(settings: IndexSettings) -> Any:
+    """A new client for an embedded folder, with its own in-memory vector indexes: chromadb
+    caches one "system" per folder and process, whose vector index does not see another
+    process's writes. Clients already handed out keep the old system (their reads finish)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    folder = str(settings.home / "chroma")
+    with contextlib.suppress(AttributeError):  # chromadb internals: a newer release may differ
+        SharedSystemClient._identifier_to_system.pop(folder, None)
+        SharedSystemClient._identifier_to_refcount.pop(folder, None)
+    return connect(settings)
+
+
 class ChunkStore:
     """Chunks, vectors and the document manifest of one index."""
 
@@ -119,6 +142,8 @@ class ChunkStore:
         self.name = settings.collection
         self._chunks: Any = None
         self._docs: Any = None
+        self._seen: tuple[str, str] | None = None  # (collection id, generation) last read
+        self._sync_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: IndexSettings) -> ChunkStore:
@@ -145,9 +170,10 @@ class ChunkStore:
 
     @property
     def chunks(self) -> Any:
-        if self._chunks is None:
-            self._chunks = self._collection(self.name)
-        return self._chunks
+        handle = self._chunks
+        if handle is None:
+            handle = self._chunks = self._collection(self.name)
+        return handle
 
     @property
     def docs(self) -> Any:
@@ -166,6 +192,7 @@ class ChunkStore:
             with contextlib.suppress(Exception):  # absent already: nothing to drop
                 self.client.delete_collection(name)
         self._chunks = self._docs = None
+        self._seen = None
 
     # -- fingerprint and generation -----------------------------------------
     def _metadata(self) -> dict[str, Any]:
@@ -173,7 +200,25 @@ class ChunkStore:
         opened with, which would hide another process's re-index from this one."""
         self.chunks  # noqa: B018 - opens (or creates) the collection
         fresh = self._call(self.client.get_collection, name=self.name, embedding_function=None)
-        return dict(fresh.metadata or {})
+        metadata = dict(fresh.metadata or {})
+        self._sync(str(fresh.id), str(metadata.get("generation", "")))
+        return metadata
+
+    def _sync(self, collection_id: str, generation: str) -> None:
+        """Drop stale handles (and an embedded client) when the collection or its generation
+        changed since the last read: another process rebuilt or re-indexed (module doc)."""
+        with self._sync_lock:
+            seen, self._seen = self._seen, (collection_id, generation)
+            if seen is None or seen == self._seen:
+                return
+            self._chunks = self._docs = None
+            if not self.settings.chroma_host:
+                self.client = _fresh_client(self.settings)
+
+    def _forget_handles(self) -> None:
+        """The collection was deleted under us (a rebuild elsewhere): reopen it on next use."""
+        with self._sync_lock:
+            self._chunks = self._docs = None
 
     def fingerprint(self) -> dict[str, Any] | None:
         raw = self._metadata().get("fingerprint")
@@ -199,6 +244,7 @@ class ChunkStore:
     def bump_generation(self) -> str:
         new = uuid.uuid4().hex
         self._set_metadata(generation=new)
+        self._seen = (str(self.chunks.id), new)  # our own write: nothing to reopen
         return new
 
     def _set_metadata(self, **values: str) -> None:
@@ -212,15 +258,16 @@ class ChunkStore:
     # -- manifest ------------------------------------------------------------
     def manifest(self) -> dict[str, DocRecord]:
         records = {}
-        for _, meta, _ in self._scan(self.docs, documents=False):
+        for _, meta, _ in self._scan("docs", documents=False):
             record = DocRecord.from_metadata(meta)
             records[record.doc_id] = record
         return records
 
     def put_record(self, record: DocRecord) -> None:
         self._will_write()
-        self._call(
-            self.docs.upsert,
+        self._on(
+            "docs",
+            "upsert",
             ids=[record.doc_id],
             embeddings=[_MANIFEST_VECTOR],
             metadatas=[record.to_metadata()],
@@ -228,13 +275,13 @@ class ChunkStore:
 
     def delete_record(self, doc_id: str) -> None:
         self._will_write()
-        self._call(self.docs.delete, ids=[doc_id])
+        self._on("docs", "delete", ids=[doc_id])
 
     # -- chunks --------------------------------------------------------------
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(ids), PAGE):
-            result = self._call(self.chunks.get, ids=list(ids[start : start + PAGE]), include=[])
+            result = self._on("chunks", "get", ids=list(ids[start : start + PAGE]), include=[])
             found.update(result["ids"])
         return found
 
@@ -250,8 +297,9 @@ class ChunkStore:
         step = max(1, min(int(self.client.get_max_batch_size()), 1000))
         for start in range(0, len(ids), step):
             end = start + step
-            self._call(
-                self.chunks.upsert,
+            self._on(
+                "chunks",
+                "upsert",
                 ids=list(ids[start:end]),
                 embeddings=vectors[start:end].tolist(),
                 documents=list(texts[start:end]),
@@ -264,20 +312,23 @@ class ChunkStore:
         if keep_hash is not None:
             where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
         self._will_write()
-        self._call(self.chunks.delete, where=where)
+        self._on("chunks", "delete", where=where)
 
     def count(self) -> int:
-        return int(self._call(self.chunks.count))
+        """How many chunks; every search asks this first, so it also notices a re-index by
+        another process (module doc)."""
+        self._metadata()
+        return int(self._on("chunks", "count"))
 
     def iter_chunks(self) -> Iterator[tuple[str, dict[str, Any], str]]:
         """(id, metadata, text) for every chunk, page by page."""
-        yield from self._scan(self.chunks, documents=True)
+        yield from self._scan("chunks", documents=True)
 
-    def _scan(self, collection: Any, *, documents: bool) -> Iterator[tuple[str, dict[str, Any], str]]:
+    def _scan(self, which: str, *, documents: bool) -> Iterator[tuple[str, dict[str, Any], str]]:
         include = ["metadatas", "documents"] if documents else ["metadatas"]
         offset = 0
         while True:
-            page = self._call(collection.get, include=include, limit=PAGE, offset=offset)
+            page = self._on(which, "get", include=include, limit=PAGE, offset=offset)
             texts = page.get("documents") or [""] * len(page["ids"])
             yield from zip(page["ids"], page["metadatas"], texts, strict=True)
             if len(page["ids"]) < PAGE:
@@ -285,24 +336,104 @@ class ChunkStore:
             offset += PAGE
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents).
+        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents),
+        only chunks of committed documents (a write in flight or killed half-way is not found).
 
         `k` must not exceed the number of chunks (the caller knows it; counting here would
         cost a round trip per query).
         """
-        return self._call(
-            self.chunks.query,
+        result = self._on(
+            "chunks",
+            "query",
             query_embeddings=[vector.tolist()],
             n_results=max(1, k),
             where=where,
             include=["metadatas", "documents", "distances"],
         )
+        return self._committed(result)
+
+    def _committed(self, result: dict[str, Any]) -> dict[str, Any]:
+        """`result` without the rows whose document's committed hash is not theirs."""
+        metas = result["metadatas"][0]
+        doc_ids = sorted({str(m["doc_id"]) for m in metas})
+        if not doc_ids:
+            return result
+        records = self._on("docs", "get", ids=doc_ids, include=["metadatas"])
+        committed = {str(m["doc_id"]): str(m.get("content_hash", "")) for m in records["metadatas"]}
+        keep = [i for i, m in enumerate(metas) if committed.get(str(m["doc_id"])) == m.get("content_hash")]
+        if len(keep) == len(metas):
+            return result
+        return {key: [[rows[0][i] for i in keep]] for key in _QUERY_KEYS if (rows := result.get(key))}
+
+    def _on(self, which: str, method: str, **kwargs: Any) -> Any:
+        """Call `method` of the chunk or manifest collection; a collection deleted under us (a
+        rebuild by another process) is reopened once."""
+        for attempt in (1, 2):
+            handle = self.chunks if which == "chunks" else self.docs
+            try:
+                return getattr(handle, method)(**kwargs)
+            except Exception as exc:
+                if attempt == 1 and _is_missing(exc):
+                    self._forget_handles()
+                    continue
+                raise StoreError(_failure_message(self.settings, exc)) from exc
+        raise AssertionError("unreachable")
 
     def _call(self, method: Any, **kwargs: Any) -> Any:
         try:
             return method(**kwargs)
         except Exception as exc:
-            raise StoreError(f"{self.settings.store_label} failed: {type(exc).__name__}: {exc}") from exc
+            raise StoreError(_failure_message(self.settings, exc)) from exc
+
+
+_QUERY_KEYS = ("ids", "distances", "metadatas", "documents", "embeddings")
+
+
+def _is_missing(exc: Exception) -> bool:
+    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
+
+
+def _failure_message(settings: IndexSettings, exc: Exception) -> str:
+    """What failed, in words, and what to do: a server that went away, a full disk, or else
+    the error as Chroma gave it."""
+    said = f"{type(exc).__name__}: {exc}"
+    if settings.chroma_host and _is_disconnect(exc):
+        return (
+            f"lost the connection to the {settings.store_label} ({said}). Start it again "
+            f"(`chroma run --host {settings.chroma_host} --port {settings.chroma_port} --path <folder>`) "
+            "and ask again; no restart of the assistant is needed"
+        )
+    if _is_disk_full(exc):
+        return (
+            f"the disk holding the {settings.store_label} is full ({said}). Free some space, then run "
+            "`assistant index` again: it finishes what was interrupted"
+        )
+    return f"{settings.store_label} failed: {said}"
+
+
+def _is_disconnect(exc: BaseException) -> bool:
+    names = {type(e).__name__ for e in _chain(exc)}
+    return bool(names & {"ConnectError", "ConnectionError", "RemoteProtocolError", "ReadError", "ConnectTimeout"}) or (
+        "connect" in str(exc).lower()
+    )
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return any(
+        getattr(e, "errno", None) in (errno.ENOSPC, errno.EFBIG)
+        or "disk is full" in str(e).lower()
+        or "no space left" in str(e).lower()
+        for e in _chain(exc)
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
 
 
 def _mismatch_message(current: dict[str, Any], wanted: dict[str, Any]) -> str:
