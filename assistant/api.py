@@ -16,7 +16,7 @@ from assistant.answerers import Answerer, ExtractiveAnswerer
 from assistant.citations import check
 from assistant.conversation import Message, Rewriter, standalone
 from assistant.decision import Calibration, Decision, decide, load_calibration, signals
-from assistant.errors import QuestionError
+from assistant.errors import LLMTimeoutError, QuestionError
 from assistant.evidence import select_evidence
 from assistant.prompts import NOT_FOUND
 from assistant.refusals import split_refusals
@@ -177,9 +177,13 @@ class Assistant:
         """The answerer gets the user's question and the standalone query; `typed` is the text
         whose kind of answer counts (see `stream`)."""
         pieces: list[str] = []
-        for piece in self.answerer.generate(base.question, evidence, query=base.query):
-            pieces.append(piece)
-            yield piece
+        timed_out = ""
+        try:
+            for piece in self.answerer.generate(base.question, evidence, query=base.query):
+                pieces.append(piece)
+                yield piece
+        except LLMTimeoutError as exc:  # a hung LLM server: the extractive answer, saying why
+            pieces, timed_out = [], str(exc)
         raw = "".join(pieces).strip()
         timer.lap("generate", started)
         name = self.answerer.name
@@ -200,7 +204,7 @@ class Assistant:
                 if refused
                 else "gave no supported sentence"
             )
-            notes = [f"{name} {why}; showing the extractive answer"]
+            notes = [f"{timed_out or f'{name} {why}'}; showing the extractive answer"]
         if checked.supported == 0:  # never an empty answer: nothing checkable is "not found"
             yield _abstain(base, answerer, timer, note="no sentence of the evidence could be checked as an answer")
             return

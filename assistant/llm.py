@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
-from assistant.errors import LLMError
+from assistant.errors import LLMError, LLMTimeoutError
+from assistant.model_queue import ModelQueue, Waiting
 from assistant.prompts import answer_messages, condense_messages
 from assistant.settings import Settings
 from assistant.types import Evidence
@@ -28,15 +28,22 @@ TEMPERATURE = 0.0  # answers should be reproducible
 
 
 class LocalAnswerer:
-    """An offline GGUF model through llama-cpp-python, ChatML format, all cores."""
+    """An offline GGUF model through llama-cpp-python, ChatML format, all cores.
+
+    One generation at a time (the model is not re-entrant): callers queue in a ModelQueue and
+    the stream yields `Waiting` pieces (empty text) with their place until their turn; a stream
+    closed early (GeneratorExit) stops generating and gives the model to the next at once.
+    """
 
     name = "local"
 
-    def __init__(self, model_path: str, *, threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: str, *, threads: int | None = None, queue: ModelQueue | None = None, llm: Any = None
+    ) -> None:
         self.model_path = model_path
         self.threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
-        self._llm: Any = None
-        self._lock = threading.Lock()  # one generation at a time: the model is not re-entrant
+        self._llm: Any = llm  # a loaded llama_cpp.Llama (or an object with its create_chat_completion)
+        self.queue = queue or ModelQueue()
 
     def _load(self) -> Any:
         if self._llm is None:
@@ -56,15 +63,21 @@ class LocalAnswerer:
         return self._llm
 
     def chat(self, messages: list[dict[str, str]], max_tokens: int = MAX_ANSWER_TOKENS) -> Iterator[str]:
-        with self._lock:
-            llm = self._load()
-            stream = llm.create_chat_completion(
+        """The reply as it is generated, after `Waiting` pieces while others use the model."""
+        with self.queue.place() as place:
+            yield from place.turn()
+            if self._llm is None:
+                yield Waiting(0, loading=True)
+            stream = self._load().create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=TEMPERATURE, stream=True
             )
-            for chunk in stream:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            try:
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            finally:
+                stream.close()  # a closed stream stops generating now, not when collected
 
     def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
         yield from self.chat(answer_messages(question, evidence, query))
@@ -83,7 +96,9 @@ class OpenAIAnswerer:
     """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
 
     Uses llama-index's OpenAILike adapter: the openai client underneath retries transient
-    errors (connection, 429, 5xx) with backoff and enforces the timeout.
+    errors (connection, 429, 5xx) with backoff and enforces the timeout. ASSISTANT_OPENAI_TIMEOUT
+    bounds all attempts together (each gets its share), so a server that accepts and never
+    answers costs that long, not (retries + 1) times it; then LLMTimeoutError.
     """
 
     name = "openai"
@@ -98,7 +113,7 @@ class OpenAIAnswerer:
             api_base=self.base_url,
             api_key=settings.openai_api_key.value or "not-needed",
             is_chat_model=True,
-            timeout=settings.openai_timeout,
+            timeout=settings.openai_timeout / (retries + 1),
             max_retries=retries,
             temperature=TEMPERATURE,
             max_tokens=MAX_ANSWER_TOKENS,
@@ -114,7 +129,8 @@ class OpenAIAnswerer:
                 if delta.delta:
                     yield delta.delta
         except Exception as exc:  # openai raises APIConnectionError, APITimeoutError, APIStatusError...
-            raise LLMError(_openai_message(self.base_url, self.model, exc)) from exc
+            error = LLMTimeoutError if "Timeout" in type(exc).__name__ else LLMError
+            raise error(_openai_message(self.base_url, self.model, exc)) from exc
 
     def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
         yield from self.chat(answer_messages(question, evidence, query))

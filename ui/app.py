@@ -15,11 +15,13 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.api import DEFAULT_K, MAX_K, Assistant
 from assistant.evidence import PASSAGES_FOR_EVIDENCE
+from assistant.model_queue import Once, Waiting
 from assistant.settings import ANSWERERS, Settings
 from assistant.types import Answer
 from index.errors import AssistantError, ConfigError
@@ -88,20 +90,20 @@ class Assistants:
 
     def __init__(self, settings: Settings, base: Assistant | None = None) -> None:
         self.settings = settings
-        self._by_name: dict[str, Assistant] = {}
+        # Built outside any lock: loading one (the local model) never holds up status or others.
+        self._by_name: Once[str, Assistant] = Once()
         self._base = base
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # only around `_preparing`
         self._preparing: set[str] = set()
         if base is not None:
-            self._by_name[settings.answerer] = self._by_name[base.answerer.name] = base
+            self._by_name.put(settings.answerer, base)
+            self._by_name.put(base.answerer.name, base)
 
     def base(self) -> Assistant:
         """The shared store and models; raises AssistantError when the store cannot be opened."""
-        with self._lock:
-            if self._base is None:
-                self._base = Assistant.from_settings(self.settings, answerer="extractive")
-                self._by_name["extractive"] = self._base
+        if self._base is not None:
             return self._base
+        return self._by_name.get("extractive", lambda: Assistant.from_settings(self.settings, answerer="extractive"))
 
     def resolve(self, name: str) -> tuple[str, str]:
         """(the answerer `name` stands for now, why): "auto" as in assistant.llm.resolve_auto,
@@ -116,10 +118,8 @@ class Assistants:
         """The Assistant answering with `name`."""
         resolved, _ = self.resolve(name)
         base = self.base()
-        with self._lock:
-            if resolved not in self._by_name:
-                self._by_name[resolved] = Assistant.from_settings(self.settings, answerer=resolved, share=base)
-            return self._by_name[resolved]
+        build = partial(Assistant.from_settings, self.settings, answerer=resolved, share=base)
+        return self._by_name.get(resolved, build)
 
     def label(self, name: str) -> str:
         """What the side panel says of answerer `name`: "auto: local", or why it is extractive."""
@@ -215,6 +215,8 @@ class Handlers:
             for item in assistant.stream(question, history=list(history), filters=sources or None, k=int(k)):
                 if isinstance(item, Answer):
                     answer = item
+                elif isinstance(item, Waiting):  # another session's answer has the model
+                    yield [*shown, render.waiting_message(item.ahead, item.loading)], "", session, None
                 else:
                     pieces.append(item)
                     yield [*shown, render.streaming_message("".join(pieces))], "", session, None
