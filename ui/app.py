@@ -43,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_QUESTIONS = ROOT / "data" / "questions" / "sample.jsonl"
 EXAMPLES_SHOWN = 6
 STATUS_REFRESH_S = 10  # the side panel re-reads the status: the local model may have become ready
-CHAT_CONCURRENCY = 4  # answers computed at once; the Assistant is thread-safe, the CPU has few cores
+# Answers in progress at once (the Assistant is thread-safe). Sessions waiting for the local model
+# use no CPU (assistant/model_queue.py) and must not keep extractive answers out of these slots.
+CHAT_CONCURRENCY = 16
 UPLOAD_SIZE_FACTOR = 4  # Gradio refuses bodies over this many times ASSISTANT_MAX_FILE_MB (disk guard)
 
 CSS = """
