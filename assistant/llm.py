@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 MAX_ANSWER_TOKENS = 200  # three short sentences with citations fit in ~120
 LOCAL_CONTEXT = 4096  # tokens; prompts are ~600 (system + 6 evidence sentences + question)
 TEMPERATURE = 0.0  # answers should be reproducible
+RETRY_DELAY_S = 0.5  # before the second attempt at an OpenAI-compatible server; doubles after
 
 
 class LocalAnswerer:
@@ -95,10 +97,10 @@ class LocalAnswerer:
 class OpenAIAnswerer:
     """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
 
-    Uses llama-index's OpenAILike adapter: the openai client underneath retries transient
-    errors (connection, 429, 5xx) with backoff and enforces the timeout. ASSISTANT_OPENAI_TIMEOUT
-    bounds all attempts together (each gets its share), so a server that accepts and never
-    answers costs that long, not (retries + 1) times it; then LLMTimeoutError.
+    Uses llama-index's OpenAILike adapter (the openai client enforces the timeout). A refused
+    connection, 429 or 5xx is tried again (`retries` times, after RETRY_DELAY_S, doubling) while
+    nothing has been streamed; a timeout is not: a server that accepts and never answers costs
+    ASSISTANT_OPENAI_TIMEOUT once, then LLMTimeoutError (the Assistant answers extractively).
     """
 
     name = "openai"
@@ -108,13 +110,14 @@ class OpenAIAnswerer:
 
         self.model = settings.openai_model or ""
         self.base_url = settings.openai_base_url or ""
+        self.retries = retries
         self.llm = OpenAILike(
             model=self.model,
             api_base=self.base_url,
             api_key=settings.openai_api_key.value or "not-needed",
             is_chat_model=True,
-            timeout=settings.openai_timeout / (retries + 1),
-            max_retries=retries,
+            timeout=settings.openai_timeout,
+            max_retries=0,  # retried here, where a timeout can be told apart (see the class doc)
             temperature=TEMPERATURE,
             max_tokens=MAX_ANSWER_TOKENS,
             context_window=8192,
@@ -124,19 +127,31 @@ class OpenAIAnswerer:
         from llama_index.core.llms import ChatMessage
 
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
-        try:
-            for delta in self.llm.stream_chat(chat):
-                if delta.delta:
-                    yield delta.delta
-        except Exception as exc:  # openai raises APIConnectionError, APITimeoutError, APIStatusError...
-            error = LLMTimeoutError if "Timeout" in type(exc).__name__ else LLMError
-            raise error(_openai_message(self.base_url, self.model, exc)) from exc
+        for attempt in range(self.retries + 1):
+            streamed = False
+            try:
+                for delta in self.llm.stream_chat(chat):
+                    if delta.delta:
+                        streamed = True
+                        yield delta.delta
+                return
+            except Exception as exc:  # openai raises APIConnectionError, APITimeoutError, APIStatusError...
+                if streamed or attempt == self.retries or not _transient(exc):
+                    error = LLMTimeoutError if "Timeout" in type(exc).__name__ else LLMError
+                    raise error(_openai_message(self.base_url, self.model, exc)) from exc
+            time.sleep(RETRY_DELAY_S * 2**attempt)
 
     def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
         yield from self.chat(answer_messages(question, evidence, query))
 
     def rewrite(self, history: str, question: str) -> str:
         return "".join(self.chat(condense_messages(history, question)))
+
+
+def _transient(exc: Exception) -> bool:
+    """Worth another try: a refused connection, 429 or 5xx. Not a timeout: its time is spent."""
+    kind, status = type(exc).__name__, getattr(exc, "status_code", None)
+    return "Timeout" not in kind and ("Connection" in kind or status == 429 or (status or 0) >= 500)
 
 
 def _openai_message(base_url: str, model: str, exc: Exception) -> str:

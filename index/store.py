@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,7 @@ from index.settings import IndexSettings
 
 MANIFEST_SUFFIX = "__docs"
 PAGE = 1000  # rows per `get` page when scanning a collection
+LOW_DISK_BYTES = 16 * 2**20  # a write failing with less free than this is blamed on the full disk
 _MANIFEST_VECTOR = [1.0]  # Chroma needs a vector per record; the manifest is never searched
 
 
@@ -104,9 +106,20 @@ def connect(settings: IndexSettings) -> Any:
             return client
         folder = settings.home / "chroma"
         folder.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(str(folder))
+            if client is None:
+                client = _CLIENTS[str(folder)] = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+            return client
     except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own types
         raise StoreError(_connect_message(settings, exc)) from exc
+
+
+# An embedded folder's client in this process, and the (collection id, generation) of each of
+# its collections that client has read: when the stored one differs, another process wrote it.
+_CLIENTS_LOCK = threading.RLock()
+_CLIENTS: dict[str, Any] = {}
+_SYNCED: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _connect_message(settings: IndexSettings, exc: Exception) -> str:
@@ -120,17 +133,26 @@ def _connect_message(settings: IndexSettings, exc: Exception) -> str:
     return f"cannot open the {settings.store_label} ({exc}); check the folder's permissions"
 
 
-def _fresh_client(settings: IndexSettings) -> Any:
+def _reopen(settings: IndexSettings, *, stop_old: bool = False) -> Any:
     """A new client for an embedded folder, with its own in-memory vector indexes: chromadb
-    caches one "system" per folder and process, whose vector index does not see another
-    process's writes. Clients already handed out keep the old system (their reads finish)."""
+    keeps one "system" per folder and process, whose vector index does not see another
+    process's writes. Clients already handed out keep the old system (their reads finish),
+    unless `stop_old`: after a failed write its database connection may still hold the lock
+    that another process's `assistant index` would wait for."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
     folder = str(settings.home / "chroma")
-    with contextlib.suppress(AttributeError):  # chromadb internals: a newer release may differ
-        SharedSystemClient._identifier_to_system.pop(folder, None)
-        SharedSystemClient._identifier_to_refcount.pop(folder, None)
-    return connect(settings)
+    with _CLIENTS_LOCK:
+        with contextlib.suppress(AttributeError):  # chromadb internals: a newer release may differ
+            old = SharedSystemClient._identifier_to_system.pop(folder, None)
+            SharedSystemClient._identifier_to_refcount.pop(folder, None)
+            if stop_old and old is not None:
+                with contextlib.suppress(Exception):
+                    old.stop()
+        _CLIENTS.pop(folder, None)
+        for key in [key for key in _SYNCED if key[0] == folder]:
+            del _SYNCED[key]
+        return connect(settings)
 
 
 class ChunkStore:
@@ -142,12 +164,25 @@ class ChunkStore:
         self.name = settings.collection
         self._chunks: Any = None
         self._docs: Any = None
+        self._folder = str(settings.home / "chroma")
+        self._managed = not settings.chroma_host and client is _CLIENTS.get(self._folder)  # from connect()
         self._seen: tuple[str, str] | None = None  # (collection id, generation) last read
         self._sync_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: IndexSettings) -> ChunkStore:
-        return cls(connect(settings), settings)
+        store = cls(connect(settings), settings)
+        store._refresh()
+        return store
+
+    def _refresh(self) -> None:
+        """Catch up with writes by other processes since this process's client read the
+        collection (module doc); nothing to do when there is no collection yet."""
+        try:
+            fresh = self.client.get_collection(name=self.name, embedding_function=None)
+        except Exception:  # noqa: BLE001 - absent (or unreachable: the first real use says so)
+            return
+        self._sync(str(fresh.id), str((fresh.metadata or {}).get("generation", "")))
 
     # -- collections ---------------------------------------------------------
     def exists(self) -> bool:
@@ -193,8 +228,10 @@ class ChunkStore:
                 self.client.delete_collection(name)
         self._chunks = self._docs = None
         self._seen = None
+        with _CLIENTS_LOCK:  # our own rebuild: its new collection is not another process's
+            _SYNCED.pop((self._folder, self.name), None)
 
-    # -- fingerprint and generation -----------------------------------------
+    # -- another process's writes --------------------------------------------
     def _metadata(self) -> dict[str, Any]:
         """The collection's metadata as stored now: a Collection object keeps the copy it was
         opened with, which would hide another process's re-index from this one."""
@@ -205,21 +242,37 @@ class ChunkStore:
         return metadata
 
     def _sync(self, collection_id: str, generation: str) -> None:
-        """Drop stale handles (and an embedded client) when the collection or its generation
-        changed since the last read: another process rebuilt or re-indexed (module doc)."""
-        with self._sync_lock:
-            seen, self._seen = self._seen, (collection_id, generation)
-            if seen is None or seen == self._seen:
-                return
-            self._chunks = self._docs = None
-            if not self.settings.chroma_host:
-                self.client = _fresh_client(self.settings)
+        """Drop stale handles when the collection or its generation changed since this process
+        read it, and reopen an embedded folder's client: another process rebuilt or re-indexed
+        (module doc)."""
+        now = (collection_id, generation)
+        if not self._managed:  # a server sees every write; only a deleted collection's handles go stale
+            with self._sync_lock:
+                seen, self._seen = self._seen, now
+                if seen is not None and seen[0] != collection_id:
+                    self._chunks = self._docs = None
+            return
+        with _CLIENTS_LOCK:
+            synced = _SYNCED.get((self._folder, self.name))
+            current = _reopen(self.settings) if synced not in (None, now) else connect(self.settings)
+            _SYNCED[(self._folder, self.name)] = now
+        self._use(current)
 
-    def _forget_handles(self) -> None:
-        """The collection was deleted under us (a rebuild elsewhere): reopen it on next use."""
+    def _use(self, client: Any) -> None:
+        with self._sync_lock:
+            if client is not self.client:
+                self.client = client
+                self._chunks = self._docs = None
+
+    def _forget_handles(self, *, reconnect: bool = False) -> None:
+        """The collection was deleted under us (a rebuild elsewhere): reopen it on next use;
+        with `reconnect`, an embedded client too (its vector index was read half-written)."""
         with self._sync_lock:
             self._chunks = self._docs = None
+        if reconnect and self._managed:
+            self._use(_reopen(self.settings))
 
+    # -- fingerprint and generation -----------------------------------------
     def fingerprint(self) -> dict[str, Any] | None:
         raw = self._metadata().get("fingerprint")
         return json.loads(raw) if raw else None
@@ -244,7 +297,11 @@ class ChunkStore:
     def bump_generation(self) -> str:
         new = uuid.uuid4().hex
         self._set_metadata(generation=new)
-        self._seen = (str(self.chunks.id), new)  # our own write: nothing to reopen
+        now = (str(self.chunks.id), new)
+        self._seen = now
+        with _CLIENTS_LOCK:  # our own write, through this process's client: nothing to reopen
+            if self._managed and self.client is _CLIENTS.get(self._folder):
+                _SYNCED[(self._folder, self.name)] = now
         return new
 
     def _set_metadata(self, **values: str) -> None:
@@ -352,18 +409,29 @@ class ChunkStore:
         )
         return self._committed(result)
 
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, Any]:
+        """Chunks by id: Chroma's `get` result (ids, metadatas, documents), only those of
+        committed documents (as `query`)."""
+        got = self._on("chunks", "get", ids=list(ids), include=["metadatas", "documents"])
+        keep = self._committed_rows(got["metadatas"])
+        return {key: [got[key][i] for i in keep] for key in ("ids", "metadatas", "documents")}
+
     def _committed(self, result: dict[str, Any]) -> dict[str, Any]:
-        """`result` without the rows whose document's committed hash is not theirs."""
+        """`result` (of a query) without the rows whose document's committed hash is not theirs."""
         metas = result["metadatas"][0]
-        doc_ids = sorted({str(m["doc_id"]) for m in metas})
-        if not doc_ids:
-            return result
-        records = self._on("docs", "get", ids=doc_ids, include=["metadatas"])
-        committed = {str(m["doc_id"]): str(m.get("content_hash", "")) for m in records["metadatas"]}
-        keep = [i for i, m in enumerate(metas) if committed.get(str(m["doc_id"])) == m.get("content_hash")]
+        keep = self._committed_rows(metas)
         if len(keep) == len(metas):
             return result
         return {key: [[rows[0][i] for i in keep]] for key in _QUERY_KEYS if (rows := result.get(key))}
+
+    def _committed_rows(self, metas: Sequence[dict[str, Any]]) -> list[int]:
+        """Positions of the chunks whose document is committed with their content hash."""
+        doc_ids = sorted({str(m["doc_id"]) for m in metas})
+        if not doc_ids:
+            return []
+        records = self._on("docs", "get", ids=doc_ids, include=["metadatas"])
+        committed = {str(m["doc_id"]): str(m.get("content_hash", "")) for m in records["metadatas"]}
+        return [i for i, m in enumerate(metas) if committed.get(str(m["doc_id"])) == m.get("content_hash")]
 
     def _on(self, which: str, method: str, **kwargs: Any) -> Any:
         """Call `method` of the chunk or manifest collection; a collection deleted under us (a
@@ -373,17 +441,26 @@ class ChunkStore:
             try:
                 return getattr(handle, method)(**kwargs)
             except Exception as exc:
-                if attempt == 1 and _is_missing(exc):
-                    self._forget_handles()
+                if attempt == 1 and (_is_missing(exc) or _is_half_written(exc)):
+                    self._forget_handles(reconnect=_is_half_written(exc))
                     continue
-                raise StoreError(_failure_message(self.settings, exc)) from exc
+                raise self._failed(exc) from exc
         raise AssertionError("unreachable")
 
     def _call(self, method: Any, **kwargs: Any) -> Any:
         try:
             return method(**kwargs)
         except Exception as exc:
-            raise StoreError(_failure_message(self.settings, exc)) from exc
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: Exception) -> StoreError:
+        """The error to raise; a full disk also closes this process's embedded client, whose
+        half-done write would keep the database locked for the next `assistant index`."""
+        message = _failure_message(self.settings, exc)
+        if self._managed and message.startswith("the disk holding"):
+            self._chunks = self._docs = None
+            self._use(_reopen(self.settings, stop_old=True))
+        return StoreError(message)
 
 
 _QUERY_KEYS = ("ids", "distances", "metadatas", "documents", "embeddings")
@@ -391,6 +468,13 @@ _QUERY_KEYS = ("ids", "distances", "metadatas", "documents", "embeddings")
 
 def _is_missing(exc: Exception) -> bool:
     return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
+
+
+def _is_half_written(exc: Exception) -> bool:
+    """An embedded Chroma that read a collection while another process was writing it keeps
+    failing so ("Nothing found on disk", "Missing metadata segment") until it is reopened."""
+    said = str(exc).lower()
+    return "nothing found on disk" in said or "missing metadata segment" in said
 
 
 def _failure_message(settings: IndexSettings, exc: Exception) -> str:
@@ -403,12 +487,27 @@ def _failure_message(settings: IndexSettings, exc: Exception) -> str:
             f"(`chroma run --host {settings.chroma_host} --port {settings.chroma_port} --path <folder>`) "
             "and ask again; no restart of the assistant is needed"
         )
-    if _is_disk_full(exc):
+    if _is_missing(exc) or _is_half_written(exc):  # dropped, or being written, by a rebuild elsewhere
         return (
-            f"the disk holding the {settings.store_label} is full ({said}). Free some space, then run "
-            "`assistant index` again: it finishes what was interrupted"
+            f"the index in the {settings.store_label} is being written by another process ({said}); "
+            "ask again when its `assistant index` has finished, or run `assistant index PATH`"
+        )
+    if _is_disk_full(exc) or _free_bytes(settings) < LOW_DISK_BYTES:  # Chroma rarely names the cause
+        return (
+            f"the disk holding the {settings.store_label} is full ({_free_bytes(settings) / 2**20:.1f} MB free; "
+            f"{said}). Free some space, then run `assistant index` again: it finishes what was interrupted"
         )
     return f"{settings.store_label} failed: {said}"
+
+
+def _free_bytes(settings: IndexSettings) -> float:
+    """Free space where an embedded store lives; infinite for a server (not ours to watch)."""
+    if settings.chroma_host:
+        return float("inf")
+    try:
+        return float(shutil.disk_usage(settings.home).free)
+    except OSError:
+        return float("inf")
 
 
 def _is_disconnect(exc: BaseException) -> bool:
