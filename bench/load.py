@@ -374,9 +374,10 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m bench.load`: print the figures as JSON and Markdown."""
+    from types import SimpleNamespace
+
     from dotenv import load_dotenv
 
-    from assistant.bench.context import BenchContext
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
@@ -388,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load_dotenv(Path.cwd() / ".env", override=False)
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
-        ctx = BenchContext(
+        ctx = SimpleNamespace(  # what the bench runner's BenchContext gives a section
             settings=Settings.from_env(os.environ),
             corpus=CORPUS,
             questions=QUESTION_SET,

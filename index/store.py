@@ -107,10 +107,9 @@ def connect(settings: IndexSettings) -> Any:
         folder = settings.home / "chroma"
         folder.mkdir(parents=True, exist_ok=True)
         with _CLIENTS_LOCK:
-            client = _CLIENTS.get(str(folder))
-            if client is None:
-                client = _CLIENTS[str(folder)] = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-            return client
+            if str(folder) not in _CLIENTS:
+                _CLIENTS[str(folder)] = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+            return _CLIENTS[str(folder)]
     except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own types
         raise StoreError(_connect_message(settings, exc)) from exc
 

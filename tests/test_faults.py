@@ -162,10 +162,10 @@ def test_a_silent_llm_server_falls_back_to_the_extractive_answer_within_the_time
         settings, answerer=OpenAIAnswerer(settings), embedder=HashingEmbedder(), scorer=LexicalScorer()
     )
     bot.calibration = assistant_for(index_settings).calibration
+    bot.ask(ANSWERABLE)  # the openai client's first use costs seconds on a busy machine: not timed
     answer = bot.ask(ANSWERABLE)
-    waited = answer.timings["generate"]  # the LLM's attempts and the fallback; retrieval is apart
-    # one attempt (a timeout is not retried) and the openai client's first use (~0.7 s here)
-    assert timeout <= waited < timeout + 2.0, f"waited {waited:.1f} s for a {timeout} s timeout"
+    waited = answer.timings["generate"]  # the LLM's attempt and the fallback; retrieval is apart
+    assert timeout <= waited < timeout + 2.0, f"waited {waited:.1f} s for a {timeout} s timeout (not retried)"
     assert answer.answerer == "openai->extractive" and not answer.abstained
     assert "2,500" in answer.text and answer.citations
     assert answer.notes == (
