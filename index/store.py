@@ -6,12 +6,13 @@ and a `pending` hash while a change to it is in flight). The manifest lives in C
 itself so an embedded folder and a Chroma server behave the same.
 
 Another process may re-index while this one reads (`assistant index --rebuild` with the chat
-window open). Every read of the collection's metadata compares its id and generation with the
-last ones seen: a new collection (a rebuild) or a new generation (another run finished) drops
-the cached collection handles, and for an embedded store the client too, because an embedded
-Chroma keeps each collection's vector index in memory and never sees another process's writes
-to it. Dense search returns only chunks of committed documents (`DocRecord.content_hash`), so
-a run killed half-way leaves nothing half-written to find.
+window open). Opening a store, counting its chunks (every search does first) and reading the
+collection's metadata compare the collection's id and generation with those this process last
+read: a new collection (a rebuild) or a new generation (another run finished) drops the cached
+collection handles, and for an embedded folder reopens this process's one client of it too,
+because an embedded Chroma keeps each collection's vector index in memory and never sees another
+process's writes to it. Searches (`query`, `get_chunks`) return only chunks of committed
+documents (`DocRecord.content_hash`), so a run killed half-way leaves nothing half-written to find.
 """
 
 from __future__ import annotations
