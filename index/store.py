@@ -18,9 +18,7 @@ documents (`DocRecord.content_hash`), so a run killed half-way leaves nothing ha
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
-import shutil
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,12 +28,21 @@ from typing import Any
 
 import numpy as np
 
+from index.chroma import (
+    CLIENTS,
+    CLIENTS_LOCK,
+    SYNCED,
+    connect,
+    failure_message,
+    is_half_written,
+    is_missing,
+    reopen,
+)
 from index.errors import IndexMismatchError, StoreError
 from index.settings import IndexSettings
 
 MANIFEST_SUFFIX = "__docs"
 PAGE = 1000  # rows per `get` page when scanning a collection
-LOW_DISK_BYTES = 16 * 2**20  # a write failing with less free than this is blamed on the full disk
 _MANIFEST_VECTOR = [1.0]  # Chroma needs a vector per record; the manifest is never searched
 
 
@@ -86,75 +93,6 @@ def snapshot_path(settings: IndexSettings) -> Path:
     return settings.home / f"snapshot-{settings.collection}.json"
 
 
-def connect(settings: IndexSettings) -> Any:
-    """A Chroma client: HttpClient when CHROMA_HOST is set, else a PersistentClient.
-
-    Raises StoreError with the fix when the server is unreachable.
-    """
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if settings.chroma_host:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                settings=chroma_settings,
-            )
-            client.heartbeat()
-            return client
-        folder = settings.home / "chroma"
-        folder.mkdir(parents=True, exist_ok=True)
-        with _CLIENTS_LOCK:
-            if str(folder) not in _CLIENTS:
-                _CLIENTS[str(folder)] = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-            return _CLIENTS[str(folder)]
-    except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own types
-        raise StoreError(_connect_message(settings, exc)) from exc
-
-
-# An embedded folder's client in this process, and the (collection id, generation) of each of
-# its collections that client has read: when the stored one differs, another process wrote it.
-_CLIENTS_LOCK = threading.RLock()
-_CLIENTS: dict[str, Any] = {}
-_SYNCED: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def _connect_message(settings: IndexSettings, exc: Exception) -> str:
-    if settings.chroma_host:
-        return (
-            f"cannot reach the {settings.store_label} ({type(exc).__name__}: {exc}). "
-            f"Start it with `chroma run --host {settings.chroma_host} --port "
-            f"{settings.chroma_port} --path <folder>`, or unset CHROMA_HOST to use the "
-            "embedded store"
-        )
-    return f"cannot open the {settings.store_label} ({exc}); check the folder's permissions"
-
-
-def _reopen(settings: IndexSettings, *, stop_old: bool = False) -> Any:
-    """A new client for an embedded folder, with its own in-memory vector indexes: chromadb
-    keeps one "system" per folder and process, whose vector index does not see another
-    process's writes. Clients already handed out keep the old system (their reads finish),
-    unless `stop_old`: after a failed write its database connection may still hold the lock
-    that another process's `assistant index` would wait for."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    folder = str(settings.home / "chroma")
-    with _CLIENTS_LOCK:
-        with contextlib.suppress(AttributeError):  # chromadb internals: a newer release may differ
-            old = SharedSystemClient._identifier_to_system.pop(folder, None)
-            SharedSystemClient._identifier_to_refcount.pop(folder, None)
-            if stop_old and old is not None:
-                with contextlib.suppress(Exception):
-                    old.stop()
-        _CLIENTS.pop(folder, None)
-        for key in [key for key in _SYNCED if key[0] == folder]:
-            del _SYNCED[key]
-        return connect(settings)
-
-
 class ChunkStore:
     """Chunks, vectors and the document manifest of one index."""
 
@@ -165,7 +103,7 @@ class ChunkStore:
         self._chunks: Any = None
         self._docs: Any = None
         self._folder = str(settings.home / "chroma")
-        self._managed = not settings.chroma_host and client is _CLIENTS.get(self._folder)  # from connect()
+        self._managed = not settings.chroma_host and client is CLIENTS.get(self._folder)  # from connect()
         self._seen: tuple[str, str] | None = None  # (collection id, generation) last read
         self._sync_lock = threading.Lock()
 
@@ -228,8 +166,8 @@ class ChunkStore:
                 self.client.delete_collection(name)
         self._chunks = self._docs = None
         self._seen = None
-        with _CLIENTS_LOCK:  # our own rebuild: its new collection is not another process's
-            _SYNCED.pop((self._folder, self.name), None)
+        with CLIENTS_LOCK:  # our own rebuild: its new collection is not another process's
+            SYNCED.pop((self._folder, self.name), None)
 
     # -- another process's writes --------------------------------------------
     def _metadata(self) -> dict[str, Any]:
@@ -252,10 +190,10 @@ class ChunkStore:
                 if seen is not None and seen[0] != collection_id:
                     self._chunks = self._docs = None
             return
-        with _CLIENTS_LOCK:
-            synced = _SYNCED.get((self._folder, self.name))
-            current = _reopen(self.settings) if synced not in (None, now) else connect(self.settings)
-            _SYNCED[(self._folder, self.name)] = now
+        with CLIENTS_LOCK:
+            synced = SYNCED.get((self._folder, self.name))
+            current = reopen(self.settings) if synced not in (None, now) else connect(self.settings)
+            SYNCED[(self._folder, self.name)] = now
         self._use(current)
 
     def _use(self, client: Any) -> None:
@@ -270,7 +208,7 @@ class ChunkStore:
         with self._sync_lock:
             self._chunks = self._docs = None
         if reconnect and self._managed:
-            self._use(_reopen(self.settings))
+            self._use(reopen(self.settings))
 
     # -- fingerprint and generation -----------------------------------------
     def fingerprint(self) -> dict[str, Any] | None:
@@ -299,9 +237,9 @@ class ChunkStore:
         self._set_metadata(generation=new)
         now = (str(self.chunks.id), new)
         self._seen = now
-        with _CLIENTS_LOCK:  # our own write, through this process's client: nothing to reopen
-            if self._managed and self.client is _CLIENTS.get(self._folder):
-                _SYNCED[(self._folder, self.name)] = now
+        with CLIENTS_LOCK:  # our own write, through this process's client: nothing to reopen
+            if self._managed and self.client is CLIENTS.get(self._folder):
+                SYNCED[(self._folder, self.name)] = now
         return new
 
     def _set_metadata(self, **values: str) -> None:
@@ -441,8 +379,8 @@ class ChunkStore:
             try:
                 return getattr(handle, method)(**kwargs)
             except Exception as exc:
-                if attempt == 1 and (_is_missing(exc) or _is_half_written(exc)):
-                    self._forget_handles(reconnect=_is_half_written(exc))
+                if attempt == 1 and (is_missing(exc) or is_half_written(exc)):
+                    self._forget_handles(reconnect=is_half_written(exc))
                     continue
                 raise self._failed(exc) from exc
         raise AssertionError("unreachable")
@@ -456,83 +394,14 @@ class ChunkStore:
     def _failed(self, exc: Exception) -> StoreError:
         """The error to raise; a full disk also closes this process's embedded client, whose
         half-done write would keep the database locked for the next `assistant index`."""
-        message = _failure_message(self.settings, exc)
+        message = failure_message(self.settings, exc)
         if self._managed and message.startswith("the disk holding"):
             self._chunks = self._docs = None
-            self._use(_reopen(self.settings, stop_old=True))
+            self._use(reopen(self.settings, stop_old=True))
         return StoreError(message)
 
 
 _QUERY_KEYS = ("ids", "distances", "metadatas", "documents", "embeddings")
-
-
-def _is_missing(exc: Exception) -> bool:
-    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
-
-
-def _is_half_written(exc: Exception) -> bool:
-    """An embedded Chroma that read a collection while another process was writing it keeps
-    failing so ("Nothing found on disk", "Missing metadata segment") until it is reopened."""
-    said = str(exc).lower()
-    return "nothing found on disk" in said or "missing metadata segment" in said
-
-
-def _failure_message(settings: IndexSettings, exc: Exception) -> str:
-    """What failed, in words, and what to do: a server that went away, a full disk, or else
-    the error as Chroma gave it."""
-    said = f"{type(exc).__name__}: {exc}"
-    if settings.chroma_host and _is_disconnect(exc):
-        return (
-            f"lost the connection to the {settings.store_label} ({said}). Start it again "
-            f"(`chroma run --host {settings.chroma_host} --port {settings.chroma_port} --path <folder>`) "
-            "and ask again; no restart of the assistant is needed"
-        )
-    if _is_missing(exc) or _is_half_written(exc):  # dropped, or being written, by a rebuild elsewhere
-        return (
-            f"the index in the {settings.store_label} is being written by another process ({said}); "
-            "ask again when its `assistant index` has finished, or run `assistant index PATH`"
-        )
-    if _is_disk_full(exc) or _free_bytes(settings) < LOW_DISK_BYTES:  # Chroma rarely names the cause
-        return (
-            f"the disk holding the {settings.store_label} is full ({_free_bytes(settings) / 2**20:.1f} MB free; "
-            f"{said}). Free some space, then run `assistant index` again: it finishes what was interrupted"
-        )
-    return f"{settings.store_label} failed: {said}"
-
-
-def _free_bytes(settings: IndexSettings) -> float:
-    """Free space where an embedded store lives; infinite for a server (not ours to watch)."""
-    if settings.chroma_host:
-        return float("inf")
-    try:
-        return float(shutil.disk_usage(settings.home).free)
-    except OSError:
-        return float("inf")
-
-
-def _is_disconnect(exc: BaseException) -> bool:
-    names = {type(e).__name__ for e in _chain(exc)}
-    return bool(names & {"ConnectError", "ConnectionError", "RemoteProtocolError", "ReadError", "ConnectTimeout"}) or (
-        "connect" in str(exc).lower()
-    )
-
-
-def _is_disk_full(exc: BaseException) -> bool:
-    return any(
-        getattr(e, "errno", None) in (errno.ENOSPC, errno.EFBIG)
-        or "disk is full" in str(e).lower()
-        or "no space left" in str(e).lower()
-        for e in _chain(exc)
-    )
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    found: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in found:
-        found.append(current)
-        current = current.__cause__ or current.__context__
-    return found
 
 
 def _mismatch_message(current: dict[str, Any], wanted: dict[str, Any]) -> str:
