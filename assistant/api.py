@@ -19,7 +19,7 @@ from assistant.compose import OVERVIEW_BUDGET, OVERVIEW_EVIDENCE, OverviewCompos
 from assistant.compound import shape
 from assistant.conversation import Message, Rewriter, standalone
 from assistant.decision import Calibration, Decision, decide, load_calibration, signals
-from assistant.errors import QuestionError
+from assistant.errors import LLMTimeoutError, QuestionError
 from assistant.evidence import select_evidence
 from assistant.outcome import Timer, abstained
 from assistant.refusals import split_refusals
@@ -197,9 +197,13 @@ class Assistant:
             writer = OverviewComposer() if isinstance(writer, ExtractiveAnswerer) else writer
             fallback = OverviewComposer() if isinstance(fallback, ExtractiveAnswerer) else fallback
         pieces: list[str] = []
-        for piece in writer.generate(base.question, evidence, query=base.query):
-            pieces.append(piece)
-            yield piece
+        timed_out = ""
+        try:
+            for piece in writer.generate(base.question, evidence, query=base.query):
+                pieces.append(piece)
+                yield piece
+        except LLMTimeoutError as exc:  # a hung LLM server: the extractive answer, saying why
+            pieces, timed_out = [], str(exc)
         raw = "".join(pieces).strip()
         timer.lap("generate", started)
         name = self.answerer.name
@@ -220,7 +224,7 @@ class Assistant:
                 if refused
                 else "gave no supported sentence"
             )
-            notes = [f"{name} {why}; showing the extractive answer"]
+            notes = [f"{timed_out or f'{name} {why}'}; showing the extractive answer"]
         if checked.supported == 0:  # never an empty answer: nothing checkable is "not found"
             yield abstained(base, answerer, timer, note="no sentence of the evidence could be checked as an answer")
             return

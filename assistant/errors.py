@@ -3,6 +3,7 @@
 AssistantError
  +-- QuestionError   the question cannot be asked as given (empty, too long)
  +-- LLMError        an LLM answerer is unreachable, misconfigured, timed out or unusable
+ |    +-- LLMTimeoutError  it did not answer in time (the answer falls back to extractive)
  +-- QuestionSetError  a question set for `assistant eval` has bad lines (each one named)
  +-- HistoryError    a saved conversation cannot be found, read or written
 """
@@ -18,6 +19,10 @@ class QuestionError(AssistantError):
 
 class LLMError(AssistantError):
     """An LLM answerer failed; the message says what to check."""
+
+
+class LLMTimeoutError(LLMError):
+    """The LLM did not answer within its timeout; the Assistant answers extractively instead."""
 
 
 class QuestionSetError(AssistantError):

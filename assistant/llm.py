@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from assistant.answerers import Answerer, ExtractiveAnswerer
-from assistant.errors import LLMError
+from assistant.errors import LLMError, LLMTimeoutError
 from assistant.integrations.llama_index_llm import LlamaIndexAnswerer
+from assistant.model_queue import ModelQueue, Waiting
 from assistant.prompts import answer_messages, condense_messages
 from assistant.settings import Settings
 from assistant.types import Evidence
@@ -26,18 +27,26 @@ log = logging.getLogger(__name__)
 MAX_ANSWER_TOKENS = 200  # three short sentences with citations fit in ~120
 LOCAL_CONTEXT = 4096  # tokens; prompts are ~600 (system + 6 evidence sentences + question)
 TEMPERATURE = 0.0  # answers should be reproducible
+RETRY_DELAY_S = 0.5  # before the second attempt at an OpenAI-compatible server; doubles after
 
 
 class LocalAnswerer:
-    """An offline GGUF model through llama-cpp-python, ChatML format, all cores."""
+    """An offline GGUF model through llama-cpp-python, ChatML format, all cores.
+
+    One generation at a time (the model is not re-entrant): callers queue in a ModelQueue and
+    the stream yields `Waiting` pieces (empty text) with their place until their turn; a stream
+    closed early (GeneratorExit) stops generating and gives the model to the next at once.
+    """
 
     name = "local"
 
-    def __init__(self, model_path: str, *, threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: str, *, threads: int | None = None, queue: ModelQueue | None = None, llm: Any = None
+    ) -> None:
         self.model_path = model_path
         self.threads = threads or os.cpu_count() or 1  # llama.cpp's default is half the cores
-        self._llm: Any = None
-        self._lock = threading.Lock()  # one generation at a time: the model is not re-entrant
+        self._llm: Any = llm  # a loaded llama_cpp.Llama (or an object with its create_chat_completion)
+        self.queue = queue or ModelQueue()
 
     def _load(self) -> Any:
         if self._llm is None:
@@ -57,15 +66,21 @@ class LocalAnswerer:
         return self._llm
 
     def chat(self, messages: list[dict[str, str]], max_tokens: int = MAX_ANSWER_TOKENS) -> Iterator[str]:
-        with self._lock:
-            llm = self._load()
-            stream = llm.create_chat_completion(
+        """The reply as it is generated, after `Waiting` pieces while others use the model."""
+        with self.queue.place() as place:
+            yield from place.turn()
+            if self._llm is None:
+                yield Waiting(0, loading=True)
+            stream = self._load().create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=TEMPERATURE, stream=True
             )
-            for chunk in stream:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            try:
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            finally:
+                stream.close()  # a closed stream stops generating now, not when collected
 
     def generate(self, question: str, evidence: Sequence[Evidence], *, query: str | None = None) -> Iterator[str]:
         yield from self.chat(answer_messages(question, evidence, query))
@@ -83,8 +98,11 @@ class LocalAnswerer:
 class OpenAIAnswerer(LlamaIndexAnswerer):
     """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
 
-    The llama-index answerer over llama-index's OpenAILike: the openai client underneath retries
-    transient errors (connection, 429, 5xx) with backoff and enforces the timeout.
+    The llama-index answerer over llama-index's OpenAILike (the openai client enforces the
+    timeout). A refused connection, 429 or 5xx is tried again (`retries` times, after
+    RETRY_DELAY_S, doubling) while nothing has been streamed; a timeout is not: a server that
+    accepts and never answers costs ASSISTANT_OPENAI_TIMEOUT once, then LLMTimeoutError (the
+    Assistant answers extractively).
     """
 
     def __init__(self, settings: Settings, *, retries: int = 2) -> None:
@@ -92,13 +110,14 @@ class OpenAIAnswerer(LlamaIndexAnswerer):
 
         self.model = settings.openai_model or ""
         self.base_url = settings.openai_base_url or ""
+        self.retries = retries
         llm = OpenAILike(
             model=self.model,
             api_base=self.base_url,
             api_key=settings.openai_api_key.value or "not-needed",
             is_chat_model=True,
             timeout=settings.openai_timeout,
-            max_retries=retries,
+            max_retries=0,  # retried here, where a timeout can be told apart (see the class doc)
             temperature=TEMPERATURE,
             max_tokens=MAX_ANSWER_TOKENS,
             context_window=8192,
@@ -108,6 +127,30 @@ class OpenAIAnswerer(LlamaIndexAnswerer):
     def failure(self, exc: Exception) -> str:
         # openai raises APIConnectionError, APITimeoutError, APIStatusError...
         return _openai_message(self.base_url, self.model, exc)
+
+    def chat(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """The llama-index answerer's reply, tried again on a transient failure before anything
+        has streamed; a timeout raises LLMTimeoutError at once."""
+        for attempt in range(self.retries + 1):
+            streamed = False
+            try:
+                for piece in super().chat(messages):
+                    streamed = True
+                    yield piece
+                return
+            except LLMError as exc:
+                cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+                if "Timeout" in type(cause).__name__:
+                    raise LLMTimeoutError(str(exc)) from cause
+                if streamed or attempt == self.retries or not _transient(cause):
+                    raise
+            time.sleep(RETRY_DELAY_S * 2**attempt)
+
+
+def _transient(exc: Exception) -> bool:
+    """Worth another try: a refused connection, 429 or 5xx. Not a timeout: its time is spent."""
+    kind, status = type(exc).__name__, getattr(exc, "status_code", None)
+    return "Timeout" not in kind and ("Connection" in kind or status == 429 or (status or 0) >= 500)
 
 
 def _openai_message(base_url: str, model: str, exc: Exception) -> str:

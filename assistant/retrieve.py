@@ -153,7 +153,7 @@ class Retriever:
         if not hits:
             return []
         scores = dict(hits)
-        got = self.store.chunks.get(ids=[cid for cid, _ in hits], include=["metadatas", "documents"])
+        got = self.store.get_chunks([cid for cid, _ in hits])
         found = {
             cid: (meta, text) for cid, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
         }

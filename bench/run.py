@@ -35,6 +35,8 @@ SECTIONS: dict[str, str] = {
     "answers": "bench.answers",
     "baseline": "bench.baseline",
     "scale": "bench.scale",
+    "load": "bench.load",  # 8 chat sessions through gradio_client, extractive then local
+    "faults": "bench.faults",  # each fault with the real component
 }
 USES_QUESTIONS = ("answers", "baseline")
 DEFAULT_OUT = "bench/results"

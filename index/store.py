@@ -4,12 +4,22 @@ Two collections per index: `<name>` holds the chunks (cosine space, vectors alwa
 supplied by us) and `<name>__docs` holds one record per document (its content hash,
 and a `pending` hash while a change to it is in flight). The manifest lives in Chroma
 itself so an embedded folder and a Chroma server behave the same.
+
+Another process may re-index while this one reads (`assistant index --rebuild` with the chat
+window open). Opening a store, counting its chunks (every search does first) and reading the
+collection's metadata compare the collection's id and generation with those this process last
+read: a new collection (a rebuild) or a new generation (another run finished) drops the cached
+collection handles, and for an embedded folder reopens this process's one client of it too,
+because an embedded Chroma keeps each collection's vector index in memory and never sees another
+process's writes to it. Searches (`query`, `get_chunks`) return only chunks of committed
+documents (`DocRecord.content_hash`), so a run killed half-way leaves nothing half-written to find.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from index.chroma import (
+    CLIENTS,
+    CLIENTS_LOCK,
+    SYNCED,
+    connect,
+    failure_message,
+    is_half_written,
+    is_missing,
+    reopen,
+)
 from index.errors import IndexMismatchError, StoreError
 from index.settings import IndexSettings
 
@@ -73,43 +93,6 @@ def snapshot_path(settings: IndexSettings) -> Path:
     return settings.home / f"snapshot-{settings.collection}.json"
 
 
-def connect(settings: IndexSettings) -> Any:
-    """A Chroma client: HttpClient when CHROMA_HOST is set, else a PersistentClient.
-
-    Raises StoreError with the fix when the server is unreachable.
-    """
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if settings.chroma_host:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                settings=chroma_settings,
-            )
-            client.heartbeat()
-            return client
-        folder = settings.home / "chroma"
-        folder.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-    except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own types
-        raise StoreError(_connect_message(settings, exc)) from exc
-
-
-def _connect_message(settings: IndexSettings, exc: Exception) -> str:
-    if settings.chroma_host:
-        return (
-            f"cannot reach the {settings.store_label} ({type(exc).__name__}: {exc}). "
-            f"Start it with `chroma run --host {settings.chroma_host} --port "
-            f"{settings.chroma_port} --path <folder>`, or unset CHROMA_HOST to use the "
-            "embedded store"
-        )
-    return f"cannot open the {settings.store_label} ({exc}); check the folder's permissions"
-
-
 class ChunkStore:
     """Chunks, vectors and the document manifest of one index."""
 
@@ -119,10 +102,25 @@ class ChunkStore:
         self.name = settings.collection
         self._chunks: Any = None
         self._docs: Any = None
+        self._folder = str(settings.home / "chroma")
+        self._managed = not settings.chroma_host and client is CLIENTS.get(self._folder)  # from connect()
+        self._seen: tuple[str, str] | None = None  # (collection id, generation) last read
+        self._sync_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: IndexSettings) -> ChunkStore:
-        return cls(connect(settings), settings)
+        store = cls(connect(settings), settings)
+        store._refresh()
+        return store
+
+    def _refresh(self) -> None:
+        """Catch up with writes by other processes since this process's client read the
+        collection (module doc); nothing to do when there is no collection yet."""
+        try:
+            fresh = self.client.get_collection(name=self.name, embedding_function=None)
+        except Exception:  # noqa: BLE001 - absent (or unreachable: the first real use says so)
+            return
+        self._sync(str(fresh.id), str((fresh.metadata or {}).get("generation", "")))
 
     # -- collections ---------------------------------------------------------
     def exists(self) -> bool:
@@ -145,9 +143,10 @@ class ChunkStore:
 
     @property
     def chunks(self) -> Any:
-        if self._chunks is None:
-            self._chunks = self._collection(self.name)
-        return self._chunks
+        handle = self._chunks
+        if handle is None:
+            handle = self._chunks = self._collection(self.name)
+        return handle
 
     @property
     def docs(self) -> Any:
@@ -166,15 +165,52 @@ class ChunkStore:
             with contextlib.suppress(Exception):  # absent already: nothing to drop
                 self.client.delete_collection(name)
         self._chunks = self._docs = None
+        self._seen = None
+        with CLIENTS_LOCK:  # our own rebuild: its new collection is not another process's
+            SYNCED.pop((self._folder, self.name), None)
 
-    # -- fingerprint and generation -----------------------------------------
+    # -- another process's writes --------------------------------------------
     def _metadata(self) -> dict[str, Any]:
         """The collection's metadata as stored now: a Collection object keeps the copy it was
         opened with, which would hide another process's re-index from this one."""
         self.chunks  # noqa: B018 - opens (or creates) the collection
         fresh = self._call(self.client.get_collection, name=self.name, embedding_function=None)
-        return dict(fresh.metadata or {})
+        metadata = dict(fresh.metadata or {})
+        self._sync(str(fresh.id), str(metadata.get("generation", "")))
+        return metadata
 
+    def _sync(self, collection_id: str, generation: str) -> None:
+        """Drop stale handles when the collection or its generation changed since this process
+        read it, and reopen an embedded folder's client: another process rebuilt or re-indexed
+        (module doc)."""
+        now = (collection_id, generation)
+        if not self._managed:  # a server sees every write; only a deleted collection's handles go stale
+            with self._sync_lock:
+                seen, self._seen = self._seen, now
+                if seen is not None and seen[0] != collection_id:
+                    self._chunks = self._docs = None
+            return
+        with CLIENTS_LOCK:
+            synced = SYNCED.get((self._folder, self.name))
+            current = reopen(self.settings) if synced not in (None, now) else connect(self.settings)
+            SYNCED[(self._folder, self.name)] = now
+        self._use(current)
+
+    def _use(self, client: Any) -> None:
+        with self._sync_lock:
+            if client is not self.client:
+                self.client = client
+                self._chunks = self._docs = None
+
+    def _forget_handles(self, *, reconnect: bool = False) -> None:
+        """The collection was deleted under us (a rebuild elsewhere): reopen it on next use;
+        with `reconnect`, an embedded client too (its vector index was read half-written)."""
+        with self._sync_lock:
+            self._chunks = self._docs = None
+        if reconnect and self._managed:
+            self._use(reopen(self.settings))
+
+    # -- fingerprint and generation -----------------------------------------
     def fingerprint(self) -> dict[str, Any] | None:
         raw = self._metadata().get("fingerprint")
         return json.loads(raw) if raw else None
@@ -199,6 +235,11 @@ class ChunkStore:
     def bump_generation(self) -> str:
         new = uuid.uuid4().hex
         self._set_metadata(generation=new)
+        now = (str(self.chunks.id), new)
+        self._seen = now
+        with CLIENTS_LOCK:  # our own write, through this process's client: nothing to reopen
+            if self._managed and self.client is CLIENTS.get(self._folder):
+                SYNCED[(self._folder, self.name)] = now
         return new
 
     def _set_metadata(self, **values: str) -> None:
@@ -212,15 +253,16 @@ class ChunkStore:
     # -- manifest ------------------------------------------------------------
     def manifest(self) -> dict[str, DocRecord]:
         records = {}
-        for _, meta, _ in self._scan(self.docs, documents=False):
+        for _, meta, _ in self._scan("docs", documents=False):
             record = DocRecord.from_metadata(meta)
             records[record.doc_id] = record
         return records
 
     def put_record(self, record: DocRecord) -> None:
         self._will_write()
-        self._call(
-            self.docs.upsert,
+        self._on(
+            "docs",
+            "upsert",
             ids=[record.doc_id],
             embeddings=[_MANIFEST_VECTOR],
             metadatas=[record.to_metadata()],
@@ -228,13 +270,13 @@ class ChunkStore:
 
     def delete_record(self, doc_id: str) -> None:
         self._will_write()
-        self._call(self.docs.delete, ids=[doc_id])
+        self._on("docs", "delete", ids=[doc_id])
 
     # -- chunks --------------------------------------------------------------
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(ids), PAGE):
-            result = self._call(self.chunks.get, ids=list(ids[start : start + PAGE]), include=[])
+            result = self._on("chunks", "get", ids=list(ids[start : start + PAGE]), include=[])
             found.update(result["ids"])
         return found
 
@@ -250,8 +292,9 @@ class ChunkStore:
         step = max(1, min(int(self.client.get_max_batch_size()), 1000))
         for start in range(0, len(ids), step):
             end = start + step
-            self._call(
-                self.chunks.upsert,
+            self._on(
+                "chunks",
+                "upsert",
                 ids=list(ids[start:end]),
                 embeddings=vectors[start:end].tolist(),
                 documents=list(texts[start:end]),
@@ -264,20 +307,23 @@ class ChunkStore:
         if keep_hash is not None:
             where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
         self._will_write()
-        self._call(self.chunks.delete, where=where)
+        self._on("chunks", "delete", where=where)
 
     def count(self) -> int:
-        return int(self._call(self.chunks.count))
+        """How many chunks; every search asks this first, so it also notices a re-index by
+        another process (module doc)."""
+        self._metadata()
+        return int(self._on("chunks", "count"))
 
     def iter_chunks(self) -> Iterator[tuple[str, dict[str, Any], str]]:
         """(id, metadata, text) for every chunk, page by page."""
-        yield from self._scan(self.chunks, documents=True)
+        yield from self._scan("chunks", documents=True)
 
-    def _scan(self, collection: Any, *, documents: bool) -> Iterator[tuple[str, dict[str, Any], str]]:
+    def _scan(self, which: str, *, documents: bool) -> Iterator[tuple[str, dict[str, Any], str]]:
         include = ["metadatas", "documents"] if documents else ["metadatas"]
         offset = 0
         while True:
-            page = self._call(collection.get, include=include, limit=PAGE, offset=offset)
+            page = self._on(which, "get", include=include, limit=PAGE, offset=offset)
             texts = page.get("documents") or [""] * len(page["ids"])
             yield from zip(page["ids"], page["metadatas"], texts, strict=True)
             if len(page["ids"]) < PAGE:
@@ -285,24 +331,77 @@ class ChunkStore:
             offset += PAGE
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents).
+        """Nearest chunks to `vector`: Chroma's raw result (ids, distances, metadatas, documents),
+        only chunks of committed documents (a write in flight or killed half-way is not found).
 
         `k` must not exceed the number of chunks (the caller knows it; counting here would
         cost a round trip per query).
         """
-        return self._call(
-            self.chunks.query,
+        result = self._on(
+            "chunks",
+            "query",
             query_embeddings=[vector.tolist()],
             n_results=max(1, k),
             where=where,
             include=["metadatas", "documents", "distances"],
         )
+        return self._committed(result)
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, Any]:
+        """Chunks by id: Chroma's `get` result (ids, metadatas, documents), only those of
+        committed documents (as `query`)."""
+        got = self._on("chunks", "get", ids=list(ids), include=["metadatas", "documents"])
+        keep = self._committed_rows(got["metadatas"])
+        return {key: [got[key][i] for i in keep] for key in ("ids", "metadatas", "documents")}
+
+    def _committed(self, result: dict[str, Any]) -> dict[str, Any]:
+        """`result` (of a query) without the rows whose document's committed hash is not theirs."""
+        metas = result["metadatas"][0]
+        keep = self._committed_rows(metas)
+        if len(keep) == len(metas):
+            return result
+        return {key: [[rows[0][i] for i in keep]] for key in _QUERY_KEYS if (rows := result.get(key))}
+
+    def _committed_rows(self, metas: Sequence[dict[str, Any]]) -> list[int]:
+        """Positions of the chunks whose document is committed with their content hash."""
+        doc_ids = sorted({str(m["doc_id"]) for m in metas})
+        if not doc_ids:
+            return []
+        records = self._on("docs", "get", ids=doc_ids, include=["metadatas"])
+        committed = {str(m["doc_id"]): str(m.get("content_hash", "")) for m in records["metadatas"]}
+        return [i for i, m in enumerate(metas) if committed.get(str(m["doc_id"])) == m.get("content_hash")]
+
+    def _on(self, which: str, method: str, **kwargs: Any) -> Any:
+        """Call `method` of the chunk or manifest collection; a collection deleted under us (a
+        rebuild by another process) is reopened once."""
+        for attempt in (1, 2):
+            handle = self.chunks if which == "chunks" else self.docs
+            try:
+                return getattr(handle, method)(**kwargs)
+            except Exception as exc:
+                if attempt == 1 and (is_missing(exc) or is_half_written(exc)):
+                    self._forget_handles(reconnect=is_half_written(exc))
+                    continue
+                raise self._failed(exc) from exc
+        raise AssertionError("unreachable")
 
     def _call(self, method: Any, **kwargs: Any) -> Any:
         try:
             return method(**kwargs)
         except Exception as exc:
-            raise StoreError(f"{self.settings.store_label} failed: {type(exc).__name__}: {exc}") from exc
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: Exception) -> StoreError:
+        """The error to raise; a full disk also closes this process's embedded client, whose
+        half-done write would keep the database locked for the next `assistant index`."""
+        message = failure_message(self.settings, exc)
+        if self._managed and message.startswith("the disk holding"):
+            self._chunks = self._docs = None
+            self._use(reopen(self.settings, stop_old=True))
+        return StoreError(message)
+
+
+_QUERY_KEYS = ("ids", "distances", "metadatas", "documents", "embeddings")
 
 
 def _mismatch_message(current: dict[str, Any], wanted: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ LexicalScorer a Scorer (in place of the cross-encoder): the share of query words
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -72,3 +73,28 @@ def evidence_after(previous: str, sentence: str, n: int = 1, start: int = 100) -
     p = passage(text, doc_id=f"doc{n}.txt", chunk_id=f"c{n}", start=start)
     at = start + len(text) - len(sentence)
     return Evidence(n, p, sentence, text, at, at + len(sentence), 5.0, Location("lines", 1, 1))
+
+
+class SlowLlama:
+    """Stands in for a loaded llama_cpp.Llama: streams `words` one every `delay` seconds, and
+    counts the words it generated (a stream closed early must stop generating)."""
+
+    def __init__(self, words: list[str], delay: float = 0.05) -> None:
+        self.words = words
+        self.delay = delay
+        self.generated = 0
+        self.running = 0  # generations in progress now: the model is not re-entrant
+        self.overlaps = 0  # times a generation started while another ran
+
+    def create_chat_completion(self, **_: object) -> Iterator[dict[str, Any]]:
+        import time
+
+        self.running += 1
+        self.overlaps += self.running > 1
+        try:
+            for word in self.words:
+                time.sleep(self.delay)
+                self.generated += 1
+                yield {"choices": [{"delta": {"content": word + " "}}]}
+        finally:
+            self.running -= 1

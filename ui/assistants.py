@@ -6,9 +6,11 @@ every session, so building one, resolving "auto" and warming up happen under one
 
 import logging
 import threading
+from functools import partial
 from typing import Any
 
 from assistant.api import Assistant
+from assistant.model_queue import Once
 from assistant.settings import Settings
 from index.errors import ConfigError
 from index.settings import COLLECTION_NAME
@@ -25,24 +27,27 @@ class Assistants:
 
     def __init__(self, settings: Settings, base: Assistant | None = None, *, share: Assistant | None = None) -> None:
         self.settings = settings
-        self._by_name: dict[str, Assistant] = {}
+        # Built outside any lock: loading one (the local model) never holds up status or others.
+        self._by_name: Once[str, Assistant] = Once()
         self._base = base
         self._share = share  # another collection's Assistant whose models (not store) are lent
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # only around `_preparing`
         self._preparing: set[str] = set()
         if base is not None:
-            self._by_name[settings.answerer] = self._by_name[base.answerer.name] = base
+            self._by_name.put(settings.answerer, base)
+            self._by_name.put(base.answerer.name, base)
 
     def base(self) -> Assistant:
         """The shared store and models; raises AssistantError when the store cannot be opened."""
-        with self._lock:
-            if self._base is None:
-                parts: dict[str, Any] = {}
-                if self._share is not None:
-                    parts = {"share": self._share, "store": ChunkStore(self._share.store.client, self.settings.index)}
-                self._base = Assistant.from_settings(self.settings, answerer="extractive", **parts)
-                self._by_name["extractive"] = self._base
+        if self._base is not None:
             return self._base
+        return self._by_name.get("extractive", self._build_base)
+
+    def _build_base(self) -> Assistant:
+        parts: dict[str, Any] = {}
+        if self._share is not None:
+            parts = {"share": self._share, "store": ChunkStore(self._share.store.client, self.settings.index)}
+        return Assistant.from_settings(self.settings, answerer="extractive", **parts)
 
     def resolve(self, name: str) -> tuple[str, str]:
         """(the answerer `name` stands for now, why): "auto" as in assistant.llm.resolve_auto,
@@ -57,10 +62,8 @@ class Assistants:
         """The Assistant answering with `name`."""
         resolved, _ = self.resolve(name)
         base = self.base()
-        with self._lock:
-            if resolved not in self._by_name:
-                self._by_name[resolved] = Assistant.from_settings(self.settings, answerer=resolved, share=base)
-            return self._by_name[resolved]
+        build = partial(Assistant.from_settings, self.settings, answerer=resolved, share=base)
+        return self._by_name.get(resolved, build)
 
     def label(self, name: str) -> str:
         """What the side panel says of answerer `name`: "auto: local", or why it is extractive."""

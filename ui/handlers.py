@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.history import Conversation, ConversationStore, now
+from assistant.model_queue import Waiting
 from assistant.settings import ANSWERERS, Settings
 from assistant.types import Answer
 from index.errors import AssistantError, ConfigError
@@ -80,6 +81,8 @@ class Handlers:
             for item in assistant.stream(question, history=list(history), filters=sources or None, k=int(k)):
                 if isinstance(item, Answer):
                     answer = item
+                elif isinstance(item, Waiting):  # another session's answer has the model
+                    yield [*shown, render.waiting_message(item.ahead, item.loading)], "", session, None
                 else:
                     pieces.append(item)
                     yield [*shown, render.streaming_message("".join(pieces))], "", session, None

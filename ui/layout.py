@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 # handler annotations at run time.
 
 STATUS_REFRESH_S = 10  # the side panel re-reads the status: the local model may have become ready
-CHAT_CONCURRENCY = 4  # answers computed at once; the Assistant is thread-safe, the CPU has few cores
+# Answers in progress at once (the Assistant is thread-safe). Sessions waiting for the local model
+# use no CPU (assistant/model_queue.py) and must not keep extractive answers out of these slots.
+CHAT_CONCURRENCY = 16
 
 
 def build_app(

@@ -97,6 +97,12 @@ def streaming_message(text: str) -> Message:
     return {"role": "assistant", "content": f'<div class="answer streaming draft">{body}</div>'}
 
 
+def waiting_message(ahead: int, loading: bool = False) -> Message:
+    """The answer's place in the model's queue while another session's answer is generated."""
+    text = "Loading the language model…" if loading else f"Waiting for the language model: {ahead} ahead of you…"
+    return {"role": "assistant", "content": f'<div class="answer streaming pending waiting">{esc(text)}</div>'}
+
+
 def error_message(text: str) -> Message:
     return {"role": "assistant", "content": f'<div class="error">{_lines(esc(text))}</div>'}
 

@@ -183,17 +183,41 @@ def add_documents(
     """
     max_bytes = int(settings.max_file_mb * 2**20)
     with _INDEX_LOCK:
-        folder = uploads_folder(settings)
-        outcomes, stored = store_uploads(files, folder, session_folder_name(session), max_bytes)
-        if not stored:
+        folder = uploads_folder(settings) / session_folder_name(session)
+        outcomes, stored = store_uploads(files, folder.parent, folder.name, max_bytes)
+        kept = _kept(files, outcomes, folder)
+        if not stored and not kept:
             return UploadReport(tuple(outcomes))
         try:
-            summary = add_files(list(stored.values()), settings, embedder, store=store, progress=progress)
+            found = [*stored.values(), *kept.values()]
+            summary = add_files(found, settings, embedder, store=store, progress=progress)
         except AssistantError as exc:
             _remove(stored)
             failed = [FileOutcome(name, "rejected", f"not indexed: {exc}") for name in stored]
             return UploadReport(tuple(outcomes + failed), error=str(exc))
-        return _report(outcomes, stored, summary)
+        return _report(_finished(outcomes, kept, summary), stored, summary)
+
+
+def _kept(files: Sequence[tuple[Path, str]], outcomes: list[FileOutcome], folder: Path) -> dict[str, Found]:
+    """Files uploaded before with the same bytes: indexed again only if that indexing was cut
+    short (add_files finds them settled otherwise), so a retried upload finishes the job."""
+    unchanged = {o.name for o in outcomes if o.status == "skipped"}
+    kept = {}
+    for _, original in files:
+        target = folder / safe_name(original)
+        if original in unchanged and target.is_file():
+            kept[original] = Found(target, f"{UPLOADS}/{folder.name}/{target.name}", target.stat().st_size)
+    return kept
+
+
+def _finished(outcomes: list[FileOutcome], kept: dict[str, Found], summary: IndexSummary) -> list[FileOutcome]:
+    """The outcomes, with kept files that were indexed now said to be so."""
+    written = set(summary.added) | set(summary.changed)
+    redone = {name: found.doc_id for name, found in kept.items() if found.doc_id in written}
+    finished = "indexed as {} (its last indexing was cut short); searchable now"
+    return [
+        FileOutcome(o.name, "accepted", finished.format(redone[o.name])) if o.name in redone else o for o in outcomes
+    ]
 
 
 def _report(outcomes: list[FileOutcome], stored: dict[str, Found], summary: IndexSummary) -> UploadReport:
