@@ -23,7 +23,6 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
-from assistant.rerank import LexicalScorer
 from assistant.retrieve import indexed_chunks
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
@@ -32,6 +31,7 @@ from index.ingest import run_index
 from index.settings import IndexSettings
 from index.store import ChunkStore
 from tests.cli_helpers import ASSISTANT, ROOT, env_for, free_port, run_cli
+from tests.fakes import LexicalScorer
 from tests.test_chroma_server import chroma_binary
 from tests.test_llm_errors import silent_server  # noqa: F401 - a fixture: accepts, never answers
 

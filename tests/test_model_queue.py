@@ -18,12 +18,11 @@ import pytest
 from assistant.api import Assistant
 from assistant.llm import ANSWERERS, LocalAnswerer
 from assistant.model_queue import POLL_S, ModelQueue, Once, Waiting
-from assistant.rerank import LexicalScorer
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
-from tests.fakes import SlowLlama
+from tests.fakes import LexicalScorer, SlowLlama
 
 MESSAGES = [{"role": "user", "content": "Say something."}]
 WORDS = [f"word{i}" for i in range(40)]
