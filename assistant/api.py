@@ -13,18 +13,25 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from assistant.answerers import Answerer, ExtractiveAnswerer
-from assistant.citations import check
-from assistant.compose import OVERVIEW_BUDGET, OVERVIEW_EVIDENCE, OverviewComposer, as_list, parts, stream_compound
-from assistant.compound import shape
-from assistant.conversation import Message, Rewriter, standalone
-from assistant.decision import Calibration, Decision, decide, load_calibration, signals
+from assistant.answering.answerers import Answerer, ExtractiveAnswerer
+from assistant.answering.compose import (
+    OVERVIEW_BUDGET,
+    OVERVIEW_EVIDENCE,
+    OverviewComposer,
+    as_list,
+    parts,
+    stream_compound,
+)
+from assistant.answering.compound import shape
+from assistant.answering.decision import Calibration, Decision, decide, load_calibration, signals
+from assistant.answering.evidence import select_evidence
+from assistant.answering.outcome import Timer, abstained
+from assistant.answering.refusals import split_refusals
+from assistant.checking.citations import check
 from assistant.errors import LLMTimeoutError, QuestionError
-from assistant.evidence import select_evidence
-from assistant.outcome import Timer, abstained
-from assistant.refusals import split_refusals
-from assistant.rerank import Scorer
-from assistant.retrieve import RERANK_POOL, Retriever, Sources
+from assistant.followups.conversation import Message, Rewriter, standalone
+from assistant.retrieval.rerank import Scorer
+from assistant.retrieval.retrieve import RERANK_POOL, Retriever, Sources
 from assistant.settings import Settings
 from assistant.types import Answer, Evidence, Passage
 from index.embed import Embedder
@@ -57,7 +64,7 @@ class Assistant:
         calibration: Calibration | None = None,
         abstain_threshold: float | None = None,
     ) -> None:
-        from assistant.rerank import CrossEncoder
+        from assistant.retrieval.rerank import CrossEncoder
         from index.embed import make_embedder
 
         self.settings = settings
@@ -88,7 +95,7 @@ class Assistant:
     ) -> Assistant:
         """The one factory every entry point uses (API, CLI, chat window, eval, bench).
 
-        `answerer` is a name (default `settings.answerer`; "auto" resolves as in assistant.llm)
+        `answerer` is a name (default `settings.answerer`; "auto" resolves as in assistant.answering.llm)
         or an Answerer object; an LLM answerer also rewrites follow-ups. `llm`, any llama-index
         LLM object, answers instead through the same prompt and claim check
         (assistant/integrations/llama_index_llm.py). `share` lends its store, embedder,
@@ -102,7 +109,7 @@ class Assistant:
                 raise ConfigError("give an answerer or a llama-index llm, not both")
             answerer = LlamaIndexAnswerer(llm)
         if answerer is None or isinstance(answerer, str):
-            from assistant.llm import make_answerer
+            from assistant.answering.llm import make_answerer
 
             answerer = make_answerer(answerer or settings.answerer, settings)
         if share is not None:
@@ -239,7 +246,7 @@ class Assistant:
         )
 
     def decide(self, typed: str, query: str, passages: Sequence[Passage], evidence: Sequence[Evidence]) -> Decision:
-        """Answer or abstain (assistant.decision). The kind of answer asked for comes from `typed`
+        """Answer or abstain (assistant.answering.decision). The kind of answer asked for comes from `typed`
         (this question: "Who leads the SDF?" after a how-many question wants no number; the
         previous one for "And in Syria?"); the question's vocabulary from the searched `query`."""
         return decide(signals(query, passages, evidence, self.lexical.current(), asked=typed), self.calibration)

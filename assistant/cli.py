@@ -162,13 +162,13 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.evaluate import cmd_eval as run_eval
+    from assistant.evaluation.cli import cmd_eval as run_eval
 
     return run_eval(args, settings)
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.calibrate import cmd_calibrate as run_calibrate
+    from assistant.evaluation.calibrate import cmd_calibrate as run_calibrate
 
     return run_calibrate(args, settings)
 
@@ -251,11 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, helptext, module, handler in (
         ("ui", "the chat window in your browser (http://127.0.0.1:7860)", "ui.app", cmd_ui),
-        ("eval", "score answers against a question set; write a report", "assistant.evaluate", cmd_eval),
+        ("eval", "score answers against a question set; write a report", "assistant.evaluation.cli", cmd_eval),
         (
             "calibrate",
             "fit the answer-or-abstain decision on your own question set; kept with the index",
-            "assistant.calibrate",
+            "assistant.evaluation.calibrate",
             cmd_calibrate,
         ),
     ):

@@ -44,7 +44,7 @@ def check_embedding_model(settings: Settings) -> Check:
 
 
 def check_reranker(settings: Settings) -> Check:
-    from assistant.rerank import RERANKER
+    from assistant.retrieval.rerank import RERANKER
 
     return _check_bundled("reranker", RERANKER)
 
@@ -103,7 +103,7 @@ def check_llm(settings: Settings) -> Check:
 
 def check_local(settings: Settings) -> Check:
     """llama-cpp-python importable and the GGUF present (or its parts installed)."""
-    from assistant.local_model import bundled_ready, unavailable
+    from assistant.answering.local_model import bundled_ready, unavailable
 
     reason = unavailable(settings)
     if reason is not None:

@@ -129,7 +129,7 @@ class Answer:
     tokens: dict[str, int] = field(default_factory=dict)  # prompt/completion tokens when an LLM ran
     notes: tuple[str, ...] = ()  # e.g. "dropped 1 unsupported sentence"
     # The answer-or-abstain decision: probability, threshold, signals and their weights
-    # (assistant.decision.Decision.to_dict()); empty when none was made (an error, a bad question).
+    # (assistant.answering.decision.Decision.to_dict()); empty when none was made (an error, a bad question).
     decision: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

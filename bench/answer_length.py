@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from assistant.answerers import ExtractiveAnswerer
+from assistant.answering.answerers import ExtractiveAnswerer
 from assistant.api import Assistant
-from assistant.metrics import key_fact_recall, without_markers
-from assistant.questions import load_questions
+from assistant.evaluation.metrics import key_fact_recall, without_markers
+from assistant.evaluation.questions import load_questions
 from assistant.settings import Settings
 from bench.calibrate import DATASET, sample, split
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.questions import Question
+from assistant.evaluation.questions import Question
 from assistant.settings import Settings
 from assistant.types import Answer
 from bench.context import BenchContext
@@ -29,7 +29,7 @@ STAGES = ("rewrite", "retrieve", "evidence", "generate", "total")
 
 def pick_questions(path: Path, count: int) -> list[Question]:
     """The first `count` answerable, non-follow-up questions; ConfigError if there are none."""
-    from assistant.questions import load_questions
+    from assistant.evaluation.questions import load_questions
 
     chosen = [q for q in load_questions(path) if q.answerable and not q.history][:count]
     if not chosen:
@@ -71,7 +71,7 @@ def ask_timed(bot: Any, question: str) -> tuple[Answer, float, float, str]:
 
 def prompt_tokens(answer: Answer) -> int:
     """cl100k tokens of the messages an LLM answerer is sent for this answer (contents only)."""
-    from assistant.prompts import answer_messages
+    from assistant.answering.prompts import answer_messages
     from index.tokens import count_tokens
 
     return sum(count_tokens(m["content"]) for m in answer_messages(answer.query, answer.evidence))

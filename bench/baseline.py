@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from assistant.answerers import Answerer
-from assistant.eval_run import DEFAULT_K, evaluate
-from assistant.prompts import answer_messages, condense_messages
-from assistant.questions import Question, load_questions
+from assistant.answering.answerers import Answerer
+from assistant.answering.prompts import answer_messages, condense_messages
+from assistant.evaluation.questions import Question, load_questions
+from assistant.evaluation.run import DEFAULT_K, evaluate
 from assistant.settings import Settings
 from assistant.types import Answer, Evidence
 from bench.context import BenchContext
@@ -137,7 +137,7 @@ def run_ours(
 ) -> dict[str, Any]:
     """`evaluate()` over our Assistant with `answerer`: records with the extra fields, headline."""
     from assistant.api import Assistant
-    from assistant.rerank import CrossEncoder
+    from assistant.retrieval.rerank import CrossEncoder
 
     counter = CountingAnswerer(answerer) if hasattr(answerer, "chat") else None
     used: Any = counter or answerer
@@ -157,7 +157,7 @@ def run_ours(
 def llm_answerer(settings: Settings) -> tuple[str, Answerer]:
     """The LLM both sides use: (name, answerer); openai when a server is configured, else local.
     Raises ConfigError/ModelError when it is not available."""
-    from assistant.llm import make_answerer
+    from assistant.answering.llm import make_answerer
 
     name = "openai" if settings.openai_configured else "local"
     return name, make_answerer(name, settings)
@@ -166,7 +166,7 @@ def llm_answerer(settings: Settings) -> tuple[str, Answerer]:
 def run(ctx: BenchContext, *, max_tokens: int | None = None) -> dict[str, Any]:
     """The comparison as a JSON-serialisable dict (see `markdown`); `max_tokens` caps the
     baseline's replies (None: the answerers' own cap, MAX_ANSWER_TOKENS, as ours uses)."""
-    from assistant.llm import make_answerer
+    from assistant.answering.llm import make_answerer
 
     started = time.perf_counter()
     questions = pick_questions(load_questions(ctx.questions), ctx.quick)

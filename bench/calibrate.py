@@ -9,7 +9,7 @@ split a fixed random sample (seed 13) is asked through the real pipeline (bge, B
 cross-encoder, extractive answers) with abstention off, and the signals of every question are
 cached in WORK/rows-<split>.jsonl. The model is fitted on the fitting rows only; its threshold
 is the highest whose false abstentions on the fitting rows stay within 0.10; the reporting rows
-are only scored. `--write` stores the shipped model (SHIPPED_MODEL) as assistant/calibration.json.
+are only scored. `--write` stores the shipped model (SHIPPED_MODEL) as assistant/answering/calibration.json.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import random
 import sys
 from pathlib import Path
 
+from assistant.answering.decision import SHIPPED, Calibration
 from assistant.api import Assistant
-from assistant.calibrate import Row, collect, fit_and_choose, format_tradeoff, tradeoff
-from assistant.decision import SHIPPED, Calibration
-from assistant.questions import Question, load_questions
+from assistant.evaluation.calibrate import Row, collect, fit_and_choose, format_tradeoff, tradeoff
+from assistant.evaluation.questions import Question, load_questions
 from assistant.settings import Settings
 from index.embed import make_embedder
 from index.ingest import run_index

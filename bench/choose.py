@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.rerank import CrossEncoder
-from assistant.retrieve import Retriever
+from assistant.retrieval.rerank import CrossEncoder
+from assistant.retrieval.retrieve import Retriever
 from index.embed import make_embedder
 from index.ingest import run_index
 from index.settings import IndexSettings

@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.compound_report EVAL_OUT_DIR [EVAL_OUT_DIR ...]
 
 A compound question of bench.compound_set joins two outside questions; fact i is part i's answer
 and the tag `part-ids:` names the original questions. A part is
-- answered when its fact is in the answer (the metrics' containment, assistant.metrics.fact_present),
+- answered when its fact is in the answer (the metrics' containment, assistant.evaluation.metrics.fact_present),
 - named missing when the answer has a "do not answer" line holding most of the original question's
   words (read from the outside set itself, not from the splitter under test),
 - missing, not named otherwise: a part dropped silently, or answered with sentences that miss the
@@ -18,8 +18,8 @@ import json
 import re
 from pathlib import Path
 
-from assistant.metrics import fact_present
-from assistant.questions import load_questions
+from assistant.evaluation.metrics import fact_present
+from assistant.evaluation.questions import load_questions
 from bench.calibrate import DATASET
 
 NAMED = 0.6  # share of the part's words a "do not answer" line must hold to name it

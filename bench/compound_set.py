@@ -20,7 +20,7 @@ import random
 import re
 from collections import defaultdict
 
-from assistant.questions import Question, load_questions
+from assistant.evaluation.questions import Question, load_questions
 from bench.calibrate import DATASET, ROOT, article, split
 
 SEED = 17

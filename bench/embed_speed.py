@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from assistant.rerank import CrossEncoder
+from assistant.retrieval.rerank import CrossEncoder
 from index.embed import OnnxEmbedder
 from index.models import load_tokenizer, resolve
 

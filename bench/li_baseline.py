@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant import metrics as m
-from assistant.eval_scoring import failures, score
-from assistant.questions import Question
-from assistant.refusals import is_refusal
+from assistant.answering.refusals import is_refusal
+from assistant.evaluation import metrics as m
+from assistant.evaluation.questions import Question
+from assistant.evaluation.scoring import failures, score
 from assistant.types import Answer, Citation, Passage
 from bench.li_llm import Call
 from index.embed import Embedder

@@ -25,7 +25,7 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 
-from assistant.llm import LOCAL_CONTEXT, MAX_ANSWER_TOKENS
+from assistant.answering.llm import LOCAL_CONTEXT, MAX_ANSWER_TOKENS
 from index.tokens import count_tokens
 
 

@@ -86,7 +86,7 @@ def client(url: str, work: Path) -> Any:
 
 def prepare(work: Path, settings: Any, corpus: Path = CORPUS) -> Any:
     """Index `corpus` into `work`/home; returns settings for it (the local model read in place)."""
-    from assistant.local_model import local_model_path, unavailable
+    from assistant.answering.local_model import local_model_path, unavailable
     from index.embed import make_embedder
     from index.ingest import run_index
 
@@ -317,7 +317,7 @@ def run_answerer(
 
 def run(ctx: Any, sessions: int = SESSIONS, per_session: int = QUESTIONS) -> dict[str, Any]:
     """The bench section: every answerer of ctx.answerers that can run here."""
-    from assistant.local_model import unavailable
+    from assistant.answering.local_model import unavailable
 
     sessions, per_session = (2, 2) if ctx.quick else (sessions, per_session)
     settings = prepare(ctx.work_dir, ctx.settings, ctx.corpus)

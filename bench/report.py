@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from assistant.metrics import percentile
+from assistant.evaluation.metrics import percentile
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.api import Assistant
-from assistant.metrics import fold, mrr
-from assistant.questions import Question, load_questions
-from assistant.rerank import CrossEncoder
-from assistant.retrieve import RRF_K, rerank_windows
+from assistant.evaluation.metrics import fold, mrr
+from assistant.evaluation.questions import Question, load_questions
+from assistant.retrieval.rerank import CrossEncoder
+from assistant.retrieval.retrieve import RRF_K, rerank_windows
 from assistant.settings import Settings
 from assistant.types import Passage
 from index.ingest import embed_text

@@ -292,7 +292,7 @@ def _shaping_env(index: IndexSettings) -> list[tuple[str, Any]]:
 
 def make_context(args: argparse.Namespace, settings: Settings, work_dir: Path) -> BenchContext:
     """Check the paths (ConfigError / QuestionSetError saying what to pass) and build the context."""
-    from assistant.questions import load_questions
+    from assistant.evaluation.questions import load_questions
 
     corpus = Path(args.corpus) if args.corpus else settings.corpus
     if not corpus.is_dir():
@@ -322,7 +322,7 @@ def _with_local_model(settings: Settings, answerers: Sequence[str]) -> Settings:
     where the bundled model would otherwise be assembled again (1.1 GB) for each of them."""
     if settings.local_model is not None or not {"local", "auto"} & set(answerers):
         return settings
-    from assistant.local_model import bundled_available, local_model_path
+    from assistant.answering.local_model import bundled_available, local_model_path
 
     return settings.with_(local_model=local_model_path(settings)) if bundled_available(settings) else settings
 

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.metrics import hit_at_k, mrr, percentile, ranked_docs
-from assistant.questions import Question, load_questions
+from assistant.evaluation.metrics import hit_at_k, mrr, percentile, ranked_docs
+from assistant.evaluation.questions import Question, load_questions
 from bench import synth
 from bench.context import BenchContext, machine
 from bench.indexing import index_step
@@ -36,7 +36,7 @@ SEED = 7
 
 def run(ctx: BenchContext) -> dict[str, Any]:
     """Figures per scale point and how they grow; JSON-serialisable."""
-    from assistant.rerank import RERANKER, CrossEncoder
+    from assistant.retrieval.rerank import RERANKER, CrossEncoder
     from index.embed import make_embedder
 
     started = time.perf_counter()
@@ -131,7 +131,7 @@ def _retrieval(
 ) -> dict[str, Any]:
     """Latency of the product's search, and (when every vector is real) document-level quality
     of four rankings: reranked (the product), fused without reranking, dense only, BM25 only."""
-    from assistant.retrieve import Retriever
+    from assistant.retrieval.retrieve import Retriever
     from index.store import ChunkStore
 
     store = ChunkStore.open(settings)

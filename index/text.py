@@ -1,7 +1,7 @@
 """What a word, a stem, a number, a date and a citation marker are: one module for every reader of text.
 
-The retriever (index/lexical.py), the sentence windows (assistant/windows.py), the claim check
-(assistant/claims.py) and the metrics (assistant/metrics.py) all ask this module, so "4,000" and
+The retriever (index/lexical.py), the sentence windows (assistant/retrieval/windows.py), the claim check
+(assistant/checking/claims.py) and the metrics (assistant/evaluation/metrics.py) all ask this module, so "4,000" and
 "4000", or "forces" and "force", are the same thing to each of them. It lives in `index/`
 because `index/` never imports from `assistant/`; both may import it.
 

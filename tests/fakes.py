@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.llm import ANSWERERS, register_answerer
-from assistant.prompts import answer_messages
+from assistant.answering.llm import ANSWERERS, register_answerer
+from assistant.answering.prompts import answer_messages
 from assistant.types import Evidence, Passage
 from index.embed import words
 from index.types import Location
@@ -68,7 +68,7 @@ def evidence(*sentences: str, score: float = 5.0) -> list[Evidence]:
 
 def evidence_after(previous: str, sentence: str, n: int = 1, start: int = 100) -> Evidence:
     """Evidence `n` whose sentence follows `previous` in one paragraph; its context holds both
-    (as assistant.windows builds it)."""
+    (as assistant.retrieval.windows builds it)."""
     text = f"{previous} {sentence}" if previous else sentence
     p = passage(text, doc_id=f"doc{n}.txt", chunk_id=f"c{n}", start=start)
     at = start + len(text) - len(sentence)

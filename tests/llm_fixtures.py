@@ -21,7 +21,7 @@ MODEL_CACHE = Path(__file__).resolve().parents[1] / ".assistant"  # reuse the as
 def local_gguf() -> Path:
     """The bundled model, assembled once into the project's default ASSISTANT_HOME."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (make install-local)")
-    from assistant.local_model import local_model_path
+    from assistant.answering.local_model import local_model_path
 
     return local_model_path(Settings(index=IndexSettings(home=MODEL_CACHE)))
 

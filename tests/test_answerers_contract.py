@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant import NOT_FOUND, Assistant, Settings
-from assistant.citations import MARKER
-from assistant.llm import make_answerer
+from assistant.answering.llm import make_answerer
+from assistant.checking.citations import MARKER
 from index.embed import make_embedder
 from index.ingest import run_index
 from index.settings import IndexSettings

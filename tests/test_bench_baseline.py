@@ -12,9 +12,9 @@ import pytest
 from llama_index.core.llms import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from assistant.prompts import NOT_FOUND
-from assistant.questions import Question, load_questions
-from assistant.refusals import is_refusal
+from assistant.answering.prompts import NOT_FOUND
+from assistant.answering.refusals import is_refusal
+from assistant.evaluation.questions import Question, load_questions
 from assistant.settings import Settings
 from bench import baseline as b
 from bench import li_baseline as li
@@ -314,7 +314,7 @@ TINY_QUESTIONS = [
 def test_run_with_real_models_on_two_questions(tmp_path: Path) -> None:
     """bge + the bundled GGUF through `run`, on a two-document corpus so the baseline's prompts stay
     short (on the sample corpus one baseline question costs ~2,500 prompt tokens: 30-90 s here)."""
-    from assistant.questions import questions_to_jsonl
+    from assistant.evaluation.questions import questions_to_jsonl
     from tests.llm_fixtures import local_gguf
 
     model = local_gguf()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.metrics import fold
-from assistant.questions import load_questions
+from assistant.evaluation.metrics import fold
+from assistant.evaluation.questions import load_questions
 from bench import synth, synth_text
 from index.chunk import chunk_document
 from index.clean import clean

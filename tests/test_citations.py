@@ -8,11 +8,11 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answerers import ExtractiveAnswerer
-from assistant.citations import MARKER, check, support
-from assistant.prompts import NOT_FOUND
+from assistant.answering.answerers import ExtractiveAnswerer
+from assistant.answering.prompts import NOT_FOUND
+from assistant.checking.citations import MARKER, check, support
+from assistant.retrieval.windows import windows
 from assistant.types import Evidence
-from assistant.windows import windows
 from tests.conftest import SAMPLE_CORPUS
 from tests.fakes import evidence, evidence_after, passage
 

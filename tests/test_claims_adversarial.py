@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import check
-from assistant.claims import Similarity, embedding_similarity
+from assistant.checking.citations import check
+from assistant.checking.claims import Similarity, embedding_similarity
 from tests.fakes import evidence_after
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import NOT_FOUND
-from assistant.compose import MISSING, OverviewComposer, numbered
+from assistant.answering.compose import MISSING, OverviewComposer, numbered
 from assistant.types import Evidence, Passage
 from index.embed import HashingEmbedder
 from index.ingest import run_index

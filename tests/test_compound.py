@@ -1,11 +1,11 @@
-"""Splitting compound questions into parts (assistant.compound): what is split, what is left whole."""
+"""Splitting compound questions into parts (assistant.answering.compound): what is split, what is left whole."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.compose import parts
-from assistant.compound import shape, split
+from assistant.answering.compose import parts
+from assistant.answering.compound import shape, split
 
 
 @pytest.mark.parametrize(

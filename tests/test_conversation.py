@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.conversation import Message, needs_context, resolve, standalone, standalone_query
+from assistant.answering.evidence import asks_for_type
+from assistant.answering.prompts import NOT_FOUND
 from assistant.errors import LLMError
-from assistant.evidence import asks_for_type
-from assistant.phrases import CLOSED
-from assistant.prompts import NOT_FOUND
+from assistant.followups.conversation import Message, needs_context, resolve, standalone, standalone_query
+from assistant.followups.phrases import CLOSED
 
 TROOPS = ("How many US troops are in Iraq?", "About 2,500 US troops are in Iraq [1].")
 FAYYAD = (

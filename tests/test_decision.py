@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import ConfigError
-from assistant.calibrate import Row, choose_threshold, fit, fit_and_choose, tradeoff
-from assistant.decision import (
+from assistant.answering.decision import (
     SHIPPED,
     Calibration,
     Signals,
@@ -21,6 +20,7 @@ from assistant.decision import (
     user_calibration_path,
 )
 from assistant.errors import QuestionSetError
+from assistant.evaluation.calibrate import Row, choose_threshold, fit, fit_and_choose, tradeoff
 from tests.cli_helpers import env_for, run_cli
 from tests.conftest import write
 from tests.fakes import evidence, passage

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from assistant.answerers import ExtractiveAnswerer
+from assistant.answering.answerers import ExtractiveAnswerer
+from assistant.answering.prompts import NOT_FOUND
 from assistant.api import Assistant
 from assistant.errors import QuestionError
-from assistant.eval_compare import check_thresholds, compare
-from assistant.eval_report import load_summary, write_report
-from assistant.eval_run import EvalReport, evaluate
-from assistant.evaluate import add_eval_arguments, cmd_eval
-from assistant.prompts import NOT_FOUND
-from assistant.questions import Question, load_questions
+from assistant.evaluation.cli import add_eval_arguments, cmd_eval
+from assistant.evaluation.compare import check_thresholds, compare
+from assistant.evaluation.questions import Question, load_questions
+from assistant.evaluation.report import load_summary, write_report
+from assistant.evaluation.run import EvalReport, evaluate
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from index.errors import ConfigError

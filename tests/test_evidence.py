@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answerers import ExtractiveAnswerer
-from assistant.evidence import fits_answer_type, select_evidence
+from assistant.answering.answerers import ExtractiveAnswerer
+from assistant.answering.evidence import fits_answer_type, select_evidence
 from tests.fakes import LexicalScorer, evidence, passage
 
 

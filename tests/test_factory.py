@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ConfigError, QuestionError, Settings
-from assistant.answerers import ExtractiveAnswerer
-from assistant.llm import resolve_auto
-from assistant.local_model import PREPARING_MARKER, preparing, unavailable
+from assistant.answering.answerers import ExtractiveAnswerer
+from assistant.answering.llm import resolve_auto
+from assistant.answering.local_model import PREPARING_MARKER, preparing, unavailable
 from index.embed import HashingEmbedder
 from index.ingest import run_index
 from tests.cli_helpers import env_for, free_port, run_cli
@@ -136,7 +136,7 @@ def test_examples_are_shown_only_for_the_corpus_they_were_written_for() -> None:
 
 def test_the_passages_slider_stops_at_what_search_can_return() -> None:
     from assistant.api import MAX_K
-    from assistant.retrieve import RERANK_POOL
+    from assistant.retrieval.retrieve import RERANK_POOL
     from ui.app import build_app
 
     assert MAX_K == RERANK_POOL

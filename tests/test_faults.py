@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
-from assistant.retrieve import indexed_chunks
+from assistant.retrieval.retrieve import indexed_chunks
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
 from index.errors import AssistantError, StoreError
@@ -153,7 +153,7 @@ def test_a_silent_llm_server_falls_back_to_the_extractive_answer_within_the_time
     corpus: Path,
     index_settings: IndexSettings,
 ) -> None:
-    from assistant.llm import OpenAIAnswerer
+    from assistant.answering.llm import OpenAIAnswerer
 
     timeout = 3.0
     run_index(corpus, index_settings, HashingEmbedder())

@@ -11,11 +11,11 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import QuestionSetError
-from assistant.eval_run import evaluate
-from assistant.evaluate import add_eval_arguments, cmd_eval
-from assistant.gold_sources import GoldMatch, Rewrite, match_gold_sources, resolve_gold_sources
-from assistant.questions import Question
-from assistant.retrieve import indexed_doc_ids
+from assistant.evaluation.cli import add_eval_arguments, cmd_eval
+from assistant.evaluation.gold_sources import GoldMatch, Rewrite, match_gold_sources, resolve_gold_sources
+from assistant.evaluation.questions import Question
+from assistant.evaluation.run import evaluate
+from assistant.retrieval.retrieve import indexed_doc_ids
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
 from index.errors import IndexMissingError

@@ -221,7 +221,7 @@ def test_every_sentence_can_be_located_on_its_own_lines(
     corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder
 ) -> None:
     """A citation points at the exact lines of its sentence, not only at the chunk's range."""
-    from assistant.retrieve import passage_from
+    from assistant.retrieval.retrieve import passage_from
     from index.sentences import sentence_spans
 
     write(

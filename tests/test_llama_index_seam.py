@@ -41,7 +41,7 @@ from llama_index.core.tools import QueryEngineTool
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant import NOT_FOUND, Assistant, ConfigError, LLMError, QuestionError, Settings
-from assistant.prompts import SYSTEM
+from assistant.answering.prompts import SYSTEM
 from index.embed import HashingEmbedder, llama_index_embedding, make_embedder
 from index.errors import IndexMismatchError
 from index.ingest import run_index
@@ -386,4 +386,4 @@ def test_no_import_circle_at_module_level() -> None:
     for name in sorted(graph):
         if name not in state:
             visit(name, [])
-    assert graph["assistant.integrations.llama_index_query"].isdisjoint({"assistant.api", "assistant.llm"})
+    assert graph["assistant.integrations.llama_index_query"].isdisjoint({"assistant.api", "assistant.answering.llm"})

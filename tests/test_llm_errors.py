@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.llm import OpenAIAnswerer, make_answerer
 from assistant.errors import LLMError
-from assistant.llm import OpenAIAnswerer, make_answerer
 from assistant.settings import Settings
 from index.errors import ConfigError
 from tests.cli_helpers import env_for, free_port, run_cli

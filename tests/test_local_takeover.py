@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.local_model import PREPARING_MARKER, unavailable
+from assistant.answering.local_model import PREPARING_MARKER, unavailable
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
 from index.ingest import run_index

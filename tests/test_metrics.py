@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant import metrics as m
+from assistant.evaluation import metrics as m
 from assistant.types import Answer, Citation
 from tests.fakes import passage
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from assistant.answering.llm import ANSWERERS, LocalAnswerer
+from assistant.answering.model_queue import POLL_S, ModelQueue, Once, Waiting
 from assistant.api import Assistant
-from assistant.llm import ANSWERERS, LocalAnswerer
-from assistant.model_queue import POLL_S, ModelQueue, Once, Waiting
 from assistant.settings import Settings
 from index.embed import HashingEmbedder
 from index.ingest import run_index

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import prompts
-from assistant.prompts import CONTEXT_WORDS, MAX_PROMPT_EVIDENCE, SYSTEM, answer_messages, prompt_evidence
+from assistant.answering import prompts
+from assistant.answering.prompts import CONTEXT_WORDS, MAX_PROMPT_EVIDENCE, SYSTEM, answer_messages, prompt_evidence
 from tests.fakes import evidence
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import QuestionSetError
-from assistant.questions import Question, load_questions, parse_questions, questions_to_jsonl
+from assistant.evaluation.questions import Question, load_questions, parse_questions, questions_to_jsonl
 from index.errors import AssistantError
 from tests.conftest import SAMPLE_QUESTIONS, write
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.rerank import CrossEncoder, Scorer
+from assistant.retrieval.rerank import CrossEncoder, Scorer
 from index.errors import ModelError
 from tests.fakes import LexicalScorer
 

@@ -244,8 +244,8 @@ def test_bad_ui_settings_say_what_to_do(env: dict[str, str], needle: str) -> Non
 
 def test_feedback_records_load_as_a_question_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Thumbs saved by the chat window can be evaluated as they are."""
-    from assistant.citations import check
-    from assistant.questions import load_questions
+    from assistant.checking.citations import check
+    from assistant.evaluation.questions import load_questions
     from assistant.types import Answer
     from tests.fakes import evidence
     from ui.feedback import append_feedback, feedback_record

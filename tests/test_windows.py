@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.evidence import type_bonus
-from assistant.windows import (
+from assistant.answering.evidence import type_bonus
+from assistant.retrieval.windows import (
     MAX_CONTEXT_WORDS,
     PREVIOUS_WORDS,
     prescore,

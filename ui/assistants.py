@@ -9,8 +9,8 @@ import threading
 from functools import partial
 from typing import Any
 
+from assistant.answering.model_queue import Once
 from assistant.api import Assistant
-from assistant.model_queue import Once
 from assistant.settings import Settings
 from index.errors import ConfigError
 from index.settings import COLLECTION_NAME
@@ -50,10 +50,10 @@ class Assistants:
         return Assistant.from_settings(self.settings, answerer="extractive", **parts)
 
     def resolve(self, name: str) -> tuple[str, str]:
-        """(the answerer `name` stands for now, why): "auto" as in assistant.llm.resolve_auto,
+        """(the answerer `name` stands for now, why): "auto" as in assistant.answering.llm.resolve_auto,
         unless a test or the caller gave an Assistant for it."""
         if name == "auto" and "auto" not in self._by_name:
-            from assistant.llm import resolve_auto
+            from assistant.answering.llm import resolve_auto
 
             return resolve_auto(self.settings)
         return name, ""

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answering.model_queue import Waiting
 from assistant.history import Conversation, ConversationStore, now
-from assistant.model_queue import Waiting
 from assistant.settings import ANSWERERS, Settings
 from assistant.types import Answer
 from index.errors import AssistantError, ConfigError

@@ -3,8 +3,8 @@ settings, uploads), the conversation, the document viewer, and their wiring."""
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.answering.evidence import PASSAGES_FOR_EVIDENCE
 from assistant.api import DEFAULT_K, MAX_K
-from assistant.evidence import PASSAGES_FOR_EVIDENCE
 from assistant.settings import ANSWERERS, Settings
 from ui import render
 from ui.assistants import Assistants, Collections
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 STATUS_REFRESH_S = 10  # the side panel re-reads the status: the local model may have become ready
 # Answers in progress at once (the Assistant is thread-safe). Sessions waiting for the local model
-# use no CPU (assistant/model_queue.py) and must not keep extractive answers out of these slots.
+# use no CPU (assistant/answering/model_queue.py) and must not keep extractive answers out of these slots.
 CHAT_CONCURRENCY = 16
 
 

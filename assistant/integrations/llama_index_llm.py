@@ -6,7 +6,7 @@ HuggingFace, ...), `OpenAILike` (the `openai` answerer is this class over it), o
 The model only writes text: ids it was not given are removed and every cited sentence is checked
 against the sentence it cites by the Assistant, whatever the model is.
 
-llama-index is imported on first use, not with this module (assistant.llm builds the `openai`
+llama-index is imported on first use, not with this module (assistant.answering.llm builds the `openai`
 answerer on this class).
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from assistant.answering.prompts import answer_messages, condense_messages
 from assistant.errors import LLMError
-from assistant.prompts import answer_messages, condense_messages
 from assistant.types import Evidence
 
 

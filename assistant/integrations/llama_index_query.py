@@ -10,7 +10,7 @@ index stores in Chroma (so nodes read through llama-index's ChromaVectorStore sh
     dense, lexical, fused, rerank (the scores that ranked it, when computed)
 
 A downstream LLM or embedder sees only the title and location with the text. The retriever's
-order is ours (hybrid rank and cross-encoder combined, assistant/retrieve.py); a node's score is
+order is ours (hybrid rank and cross-encoder combined, assistant/retrieval/retrieve.py); a node's score is
 the cross-encoder logit (about -11..11), or the fused hybrid score when no cross-encoder ran.
 
 The query engine's `Response` is the checked answer: `response` is its text with [n] markers,
@@ -144,7 +144,7 @@ class AssistantQueryEngine(BaseQueryEngine):
         self._retriever = retriever
 
     def _get_prompt_modules(self) -> PromptMixinType:
-        return {}  # our prompts are constants (assistant/prompts.py), not llama-index templates
+        return {}  # our prompts are constants (assistant/answering/prompts.py), not llama-index templates
 
     def retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return self._retriever.retrieve(query_bundle)

@@ -31,7 +31,7 @@ def vector_store_index(store: ChunkStore, embedder: Embedder) -> Any:
     from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.retrieve import indexed_chunks
+    from assistant.retrieval.retrieve import indexed_chunks
     from index.ingest import fingerprint
 
     indexed_chunks(store)

@@ -1,0 +1,1 @@
+"""Evaluation: question sets, metrics, runs, reports, comparisons; `assistant eval` and `assistant calibrate`."""
