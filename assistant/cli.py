@@ -46,7 +46,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if args.explain:
         return _explain(Path(args.explain), settings)
     root = Path(args.path) if args.path else settings.corpus
-    embedder = make_embedder(settings.index.embed_model)
+    embedder = make_embedder(settings.index)
     summary = run_index(
         root,
         settings.index,

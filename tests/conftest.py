@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import HashingEmbedder
 from index.settings import IndexSettings
+from tests.fakes import HashingEmbedder, register_fake_embedders
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = ROOT / "data" / "corpus"
@@ -19,6 +19,10 @@ SAMPLE_QUESTIONS = ROOT / "data" / "questions" / "sample.jsonl"
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# The test fakes are selectable by name in this process (ASSISTANT_EMBED_MODEL=hashing), as a
+# real backend is; the product itself never offers them. CLI tests start `tests.fake_cli`.
+register_fake_embedders()
 
 
 @pytest.fixture

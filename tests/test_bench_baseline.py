@@ -19,9 +19,9 @@ from assistant.prompts import NOT_FOUND
 from assistant.questions import Question, load_questions
 from assistant.refusals import is_refusal
 from assistant.settings import Settings
-from index.embed import HashingEmbedder
 from index.settings import IndexSettings
 from tests.conftest import SAMPLE_CORPUS, SAMPLE_QUESTIONS
+from tests.fakes import HashingEmbedder
 
 GOLD = "000_75b16126b511ef13.txt"
 OTHER = "003_46fab7621cb1958b.txt"

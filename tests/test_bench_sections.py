@@ -98,14 +98,15 @@ def test_quick_bench_through_the_cli(tmp_path: Path) -> None:
     argv = ["bench", "--quick", "--sections", "indexing,answers", "--answerers", "extractive,openai", "--out", str(out)]
     argv += ["--corpus", str(SAMPLE_CORPUS), "--questions", str(SAMPLE_QUESTIONS), "--progress"]
     # cwd outside the repository: no .env there can configure an answerer behind the test's back
-    done = run_cli(argv, env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="hashing"), cwd=tmp_path, timeout=300)
+    env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="all-MiniLM-L6-v2")  # the fakes are not in children
+    done = run_cli(argv, env, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "[1/2] indexing: running" in done.stderr and "[2/2] answers: done" in done.stderr
     result = json.loads((out / "results.json").read_text())
     md = (out / "benchmarks.md").read_text()
     assert f"Wrote {out / 'results.json'}" in done.stdout and md.strip() in done.stdout
-    assert result["header"]["settings"]["embed_model"] == "hashing"
-    assert result["header"]["command"].startswith("ASSISTANT_EMBED_MODEL=hashing assistant bench --sections")
+    assert result["header"]["settings"]["embed_model"] == "all-MiniLM-L6-v2"
+    assert result["header"]["command"].startswith("ASSISTANT_EMBED_MODEL=all-MiniLM-L6-v2 assistant bench --sections")
     assert list(result["sections"]) == ["indexing", "answers"]
     assert all(r["status"] == "ok" for r in result["sections"].values())
     check_indexing(result["sections"]["indexing"]["result"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import EMBEDDERS, Embedder, HashingEmbedder, OnnxEmbedder, make_embedder
+from index.embed import EMBEDDERS, Embedder, OnnxEmbedder, make_embedder
 from index.errors import ConfigError, ModelError
 from index.models import MODEL_NAMES, Lazy, model_sha256, open_session, resolve, verify
+from tests.conftest import ROOT
+from tests.fakes import HashingEmbedder
 
 TROOPS = "US troops will stay in Syria"
 SOLDIERS = "American soldiers remain in Syria"
@@ -204,10 +207,29 @@ def test_hashing_ignores_case_and_punctuation() -> None:
 # --- registry -------------------------------------------------------------------------------
 
 
-def test_registry_names_the_three_embedders() -> None:
-    assert set(EMBEDDERS) == {"bge-small-en-v1.5", "all-MiniLM-L6-v2", "hashing"}
+def test_registry_names_the_bundled_embedders_and_the_registered_fake() -> None:
+    assert set(EMBEDDERS) == {"bge-small-en-v1.5", "all-MiniLM-L6-v2", "hashing"}  # conftest registers "hashing"
     assert make_embedder("hashing").name == "hashing"
     assert make_embedder("all-MiniLM-L6-v2").name == "all-MiniLM-L6-v2"
+
+
+def test_users_cannot_select_the_test_fake() -> None:
+    """In the product (a fresh interpreter without the tests' registration) "hashing" is refused
+    by the settings with the real choices listed, and the CLI's index command fails the same way."""
+    probe = (
+        "from index.embed import embedder_names\n"
+        "from index.settings import IndexSettings\n"
+        "print(','.join(embedder_names()))\n"
+        "try:\n"
+        "    IndexSettings.from_env({'ASSISTANT_EMBED_MODEL': 'hashing'})\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    names, refusal = done.stdout.strip().splitlines()
+    assert names == "bge-small-en-v1.5,all-MiniLM-L6-v2"
+    assert refusal.startswith("ConfigError ASSISTANT_EMBED_MODEL='hashing' is not a bundled embedding model")
+    assert "bge-small-en-v1.5, all-MiniLM-L6-v2" in refusal
 
 
 def test_unknown_embedder_lists_the_choices() -> None:

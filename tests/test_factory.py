@@ -12,10 +12,10 @@ from assistant.answerers import ExtractiveAnswerer, FakeAnswerer
 from assistant.llm import resolve_auto
 from assistant.local_model import PREPARING_MARKER, preparing, unavailable
 from assistant.rerank import LexicalScorer
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from tests.cli_helpers import env_for, free_port, run_cli
 from tests.conftest import write
+from tests.fakes import HashingEmbedder
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
