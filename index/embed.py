@@ -22,8 +22,15 @@ _WORD = re.compile(r"[^\W_]+")  # runs of letters/digits: punctuation and unders
 class Embedder(Protocol):
     """Makes the vectors of one index; rows are float32 and L2-normalised (dot = cosine)."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str:
+        """Recorded with the index (`embed_model` of its fingerprint)."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """The vectors' length."""
+        ...
 
     def fingerprint(self) -> str:
         """Identifies the vectors it makes; two embedders with equal fingerprints are interchangeable."""

@@ -162,10 +162,11 @@ def _subset(corpus: Path, target: Path, settings: IndexSettings, cap: int) -> Pa
 
 def _fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Path) -> dict[str, int]:
     """Add every report not yet indexed, chunked for real, with copied noisy vectors; rebuild BM25."""
-    from index.ingest import _chunk_metadata, prepare
+    from index.ingest import prepare
     from index.lexical import build_from_store
     from index.scan import scan
     from index.store import ChunkStore, DocRecord
+    from index.write import chunk_metadata
 
     store = ChunkStore.open(settings)
     real = _vectors(store)
@@ -177,7 +178,7 @@ def _fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Pat
             continue
         for doc, chunks in prepare(item, settings):
             store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, len(chunks)))
-            pending += [(c.chunk_id, c.text, _chunk_metadata(doc, c)) for c in chunks]
+            pending += [(c.chunk_id, c.text, chunk_metadata(doc, c)) for c in chunks]
         if len(pending) >= FILL_BATCH:
             _write(store, pending, real, rng)
             ctx.progress(f"filling with copied vectors: {store.count()} chunks")
