@@ -12,6 +12,7 @@ import numpy as np
 
 from index.errors import ConfigError
 from index.models import BundledModel, Lazy, LoadedModel, load, model_sha256, resolve
+from index.quantize import REWRITE_VERSION
 
 if TYPE_CHECKING:
     from index.settings import IndexSettings
@@ -75,9 +76,9 @@ def pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
 class OnnxEmbedder:
     """A bundled BERT-style ONNX embedder; the session is opened on first use (thread-safe).
 
-    `None` arguments take the model's defaults: its measured batch size (1 for bge, whose batched
-    vectors depend on their batch mates) and its query prefix (bge's search instruction; none
-    for MiniLM).
+    `None` arguments take the model's defaults: its measured batch size (16 for both; bge's graph
+    is rewritten at load so its vectors do not depend on their batch mates, index/quantize.py)
+    and its query prefix (bge's search instruction; none for MiniLM).
     """
 
     def __init__(self, model: BundledModel, batch_size: int | None = None, query_prefix: str | None = None) -> None:
@@ -92,7 +93,8 @@ class OnnxEmbedder:
         onnx = model_sha256(self.model.onnx_path)[:12]
         tokenizer = model_sha256(self.model.tokenizer_path)[:8]
         prefix = _short_hash(self.query_prefix) if self.query_prefix else "none"
-        return f"{self.name}/onnx={onnx}/tok={tokenizer}/{self.model.pooling}/max{self.model.max_tokens}/qp={prefix}"
+        base = f"{self.name}/onnx={onnx}/tok={tokenizer}/{self.model.pooling}/max{self.model.max_tokens}/qp={prefix}"
+        return f"{base}/act={REWRITE_VERSION}" if self.model.per_token else base
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)

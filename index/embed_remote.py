@@ -106,6 +106,12 @@ class EndpointEmbedder:
         return body if isinstance(body, dict) else {}
 
 
+def _pooled(vector: np.ndarray) -> np.ndarray:
+    """One vector per text. A server without pooling (llama.cpp serving a chat GGUF, whose model
+    declares none) returns one vector per token: those are averaged, as mean-pooling models do."""
+    return vector.mean(axis=0) if vector.ndim == 2 else vector
+
+
 def _vectors(body: dict[str, Any], expected: int, url: str) -> np.ndarray:
     """The reply's rows in input order, L2-normalised; ModelError if they are not one per text."""
     data = body.get("data")
@@ -114,7 +120,7 @@ def _vectors(body: dict[str, Any], expected: int, url: str) -> np.ndarray:
         raise ModelError(f"the embeddings server at {url} returned {got} vectors for {expected} texts")
     ordered = sorted(data, key=lambda item: int(item.get("index", 0)))
     try:
-        rows = np.array([item["embedding"] for item in ordered], dtype=np.float32)
+        rows = np.stack([_pooled(np.asarray(item["embedding"], dtype=np.float32)) for item in ordered])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"the embeddings server at {url} returned malformed vectors ({exc})") from exc
     if rows.ndim != 2 or rows.shape[1] == 0:

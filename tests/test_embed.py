@@ -121,6 +121,28 @@ def test_minilm_batches_are_exact_even_when_large() -> None:
     np.testing.assert_allclose(big.embed_documents(MIXED), single, atol=1e-4)
 
 
+def test_bge_vectors_are_bitwise_the_same_alone_and_in_any_batch(bge: OnnxEmbedder) -> None:
+    """Activations are quantised per token (index/quantize.py), so neither batch mates nor the
+    padding they bring change a text's integers: equality is exact, not within a tolerance."""
+    assert bge.batch_size == 16 and bge.model.per_token
+    texts = [TROOPS, EGGS, "word " * 300, SOLDIERS + " " + EGGS * 3, "!"]
+    alone = np.vstack([bge.embed_documents([t]) for t in texts])
+    for batch in (texts, texts[::-1] + [TROOPS * 20, "x"], [texts[0]] * 3 + ["a much longer mate " * 40]):
+        got = bge.embed_documents(batch)
+        for i, text in enumerate(batch):
+            if text in texts:
+                assert np.array_equal(got[i], alone[texts.index(text)]), text[:40]
+
+
+def test_bge_per_token_vectors_stay_close_to_the_shipped_graph(bge: OnnxEmbedder) -> None:
+    from dataclasses import replace
+
+    shipped = OnnxEmbedder(replace(bge.model, per_token=False), batch_size=1)
+    a, b = bge.embed_documents(MIXED), shipped.embed_documents(MIXED)
+    assert float((a * b).sum(axis=1).min()) > 0.99
+    assert "act=per-token-int8/1" in bge.fingerprint() and "act=" not in shipped.fingerprint()
+
+
 def test_texts_longer_than_the_model_limit_are_truncated(onnx_embedder: OnnxEmbedder) -> None:
     long_text = "word " * 3000
     assert onnx_embedder.embed_documents([long_text]).shape == (1, 384)
