@@ -3,9 +3,11 @@ per-token rewrite (index/quantize.py) batched, on the same real chunk texts; plu
 text's vector is the same alone and in a batch, and how close the two variants' vectors are.
 
 Run: python -m bench.embed_throughput [--chunks 256] [--repeats 2] [--json out.json]
-The texts are the chunks (title + text, as indexed) of generated look-alike news reports
-(assistant.bench.synth, seed 7). Variants are timed round-robin, best of `repeats`, so a burst
-of load from another process on a shared machine hits them all alike: read the ratios.
+The texts are all the chunks (title + text, as indexed) of a generated corpus of look-alike news
+reports (assistant.bench.synth, seed 7, ~`chunks` of them); its generated questions give the
+retrieval quality (dense only, document hit@5 and MRR@5) of the before and after vectors.
+Variants are timed round-robin, best of `repeats`, so a burst of load from another process on
+a shared machine hits them all alike: read the ratios.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ from index.models import resolve
 from index.settings import IndexSettings
 
 MODEL = "bge-small-en-v1.5"
+QUESTIONS = 120  # generated; ~85% answerable, each about one report
+K = 5
 # (label, per-token rewrite, texts per ONNX run); the last is not deterministic: for reference.
 VARIANTS = (
     ("as shipped, 1 text per call (before)", False, 1),
@@ -36,27 +40,55 @@ VARIANTS = (
 )
 
 
-def chunk_texts(n: int, work: Path) -> list[str]:
-    """About `n` chunk texts as the indexer embeds them, from a generated corpus."""
+@dataclass(frozen=True)
+class Corpus:
+    texts: list[str]  # chunk texts as the indexer embeds them (title + text)
+    doc_ids: list[str]  # the document of each text
+    questions: list[tuple[str, tuple[str, ...]]]  # (question, gold doc ids), answerable ones
+
+
+def chunk_texts(n: int, work: Path) -> Corpus:
+    """All the chunks of a generated corpus of about `n` chunks, and its answerable questions."""
     from assistant.bench import synth
+    from assistant.questions import load_questions
     from index.ingest import prepare
     from index.scan import scan
     from index.write import embed_text
 
-    corpus = synth.generate(int(n * 1.1) + 10, work / "synth", seed=7, questions=4)
+    corpus = synth.generate(n, work / "synth", seed=7, questions=QUESTIONS)
     settings = IndexSettings()
-    texts: list[str] = []
+    texts, doc_ids = [], []
     for item in scan(corpus.path)[0]:
         for doc, chunks in prepare(item, settings):
             texts += [embed_text(doc.title, c.text) for c in chunks]
-        if len(texts) >= n:
-            break
-    return texts[:n]
+            doc_ids += [doc.doc_id] * len(chunks)
+    asked = [(q.question, q.gold_sources) for q in load_questions(corpus.questions_path) if q.gold_sources]
+    return Corpus(texts, doc_ids, asked)
 
 
-def run(n: int, repeats: int) -> dict[str, Any]:
+def dense_quality(embedder: OnnxEmbedder, vectors: np.ndarray, corpus: Corpus) -> dict[str, float]:
+    """Document-level hit@5 and MRR@5 of dense-only search (exact, brute force) over `vectors`."""
+    from assistant.metrics import hit_at_k, mrr
+
+    hits, ranks = [], []
+    for question, gold in corpus.questions:
+        scores = vectors @ embedder.embed_query(question)
+        ranked = list(dict.fromkeys(corpus.doc_ids[i] for i in np.argsort(-scores)[:50]))
+        hits.append(hit_at_k(ranked, gold, K) or 0.0)
+        ranks.append(mrr(ranked, gold, K) or 0.0)
+    return {"hit_at_5": round(float(np.mean(hits)), 3), "mrr_at_5": round(float(np.mean(ranks)), 3)}
+
+
+def run(ctx: Any) -> dict[str, Any]:
+    """The `make bench` section (`assistant bench --sections embed-throughput`): 512 chunks, best
+    of 2; quick: 48 chunks, once. `ctx` is the bench's BenchContext (only `quick` is read)."""
+    return measure(48, 1) if ctx.quick else measure(512, 2)
+
+
+def measure(n: int, repeats: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work:
-        texts = chunk_texts(n, Path(work))
+        corpus = chunk_texts(n, Path(work))
+    texts = corpus.texts
     model = resolve(MODEL)
     embedders = {label: OnnxEmbedder(replace(model, per_token=pt), batch_size=size) for label, pt, size in VARIANTS}
     load_s = {}
@@ -82,6 +114,11 @@ def run(n: int, repeats: int) -> dict[str, Any]:
         "drift_vs_alone": {k: float(np.abs(v - vectors[_alone(k)]).max()) for k, v in vectors.items()},
         "cosine_after_vs_before": _cosines(vectors[after], vectors[before]),
         "determinism": determinism(embedders[after], texts),
+        "questions": len(corpus.questions),
+        "dense_quality": {
+            "before": dense_quality(embedders[before], vectors[before], corpus),
+            "after": dense_quality(embedders[after], vectors[after], corpus),
+        },
     }
 
 
@@ -121,11 +158,16 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {label} | {rate} | {result['drift_vs_alone'][label]:.2g} | {result['load_s'][label]} |")
     det, cos = result["determinism"], result["cosine_after_vs_before"]
     equal = "bitwise equal" if det["bitwise"] else "not bitwise"
+    q = result["dense_quality"]
     lines += [
         "",
         f"After / before: x{result['speedup_after_vs_before']}. Same text alone and in batches with other mates "
         f"and padding: max |difference| {det['max_abs_diff']:.2g} ({equal}, {det['probes']} probes). "
         f"Cosine of after to before vectors: min {cos['min']}, mean {cos['mean']}.",
+        "",
+        f"Retrieval quality, dense only, document level, {result['questions']} generated questions over these "
+        f"chunks: before hit@5 {q['before']['hit_at_5']} / MRR@5 {q['before']['mrr_at_5']}, "
+        f"after hit@5 {q['after']['hit_at_5']} / MRR@5 {q['after']['mrr_at_5']}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -136,7 +178,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    result = run(args.chunks, args.repeats)
+    result = measure(args.chunks, args.repeats)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     print(markdown(result))
