@@ -76,8 +76,8 @@ def pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
 class OnnxEmbedder:
     """A bundled BERT-style ONNX embedder; the session is opened on first use (thread-safe).
 
-    `None` arguments take the model's defaults: its measured batch size (16 for both; bge's graph
-    is rewritten at load so its vectors do not depend on their batch mates, index/quantize.py)
+    `None` arguments take the model's defaults: its measured batch size (1 for bge, whose batched
+    vectors depend on their batch mates unless its graph is rewritten per token, index/quantize.py)
     and its query prefix (bge's search instruction; none for MiniLM).
     """
 
