@@ -69,7 +69,7 @@ class Assistant:
 
         self.settings = settings
         self.store = store or ChunkStore.open(settings.index)
-        self.embedder = embedder or make_embedder(settings.index.embed_model)
+        self.embedder = embedder or make_embedder(settings.index)
         self.scorer = scorer or CrossEncoder.bundled()
         self.answerer = answerer or ExtractiveAnswerer()
         self.rewriter = rewriter

@@ -57,7 +57,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         return _explain(Path(args.explain), settings)
     settings = _with_collection(settings, args.collection)
     root = Path(args.path) if args.path else settings.corpus
-    embedder = make_embedder(settings.index.embed_model)
+    embedder = make_embedder(settings.index)
     summary = run_index(
         root,
         settings.index,

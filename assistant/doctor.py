@@ -68,7 +68,7 @@ def check_store(settings: Settings) -> Check:
         store = ChunkStore.open(settings.index)
         if not store.exists():
             return Check("store", "warn", f"{settings.index.store_label}: no index yet", "run `assistant index PATH`")
-        store.check_fingerprint(fingerprint(settings.index, make_embedder(settings.index.embed_model)), claim=False)
+        store.check_fingerprint(fingerprint(settings.index, make_embedder(settings.index)), claim=False)
         count = store.count()
     except AssistantError as exc:
         return Check("store", "fail", str(exc), _store_fix(exc))

@@ -35,6 +35,7 @@ SECTIONS: dict[str, str] = {
     "answers": "bench.answers",
     "baseline": "bench.baseline",
     "scale": "bench.scale",
+    "embed-throughput": "bench.embed_throughput",  # one text per call against batches, in one run
     "load": "bench.load",  # 8 chat sessions through gradio_client, extractive then local
     "faults": "bench.faults",  # each fault with the real component
 }

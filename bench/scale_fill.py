@@ -50,10 +50,11 @@ def subset(corpus: Path, target: Path, settings: IndexSettings, cap: int) -> Pat
 
 def fill(ctx: BenchContext, settings: IndexSettings, corpus: Path, indexed: Path, seed: int) -> dict[str, int]:
     """Add every report not yet indexed, chunked for real, with copied noisy vectors; rebuild BM25."""
-    from index.ingest import chunk_metadata, prepare
     from index.lexical import build_from_store
+    from index.plan import prepare
     from index.scan import scan
     from index.store import ChunkStore, DocRecord
+    from index.write import chunk_metadata
 
     store = ChunkStore.open(settings)
     real = _vectors(store)

@@ -1,4 +1,4 @@
-"""Text -> unit-length vectors: bundled ONNX embedders, a hashing fake for tests, a llama-index adapter."""
+"""Text -> unit-length vectors: bundled ONNX embedders, the registry that names them, a llama-index adapter."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from index.errors import ConfigError
 from index.models import BundledModel, Lazy, LoadedModel, load, model_sha256, resolve
+from index.quantize import REWRITE_VERSION
+
+if TYPE_CHECKING:
+    from index.settings import IndexSettings
 
 _WORD = re.compile(r"[^\W_]+")  # runs of letters/digits: punctuation and underscores split words
 
@@ -19,8 +23,15 @@ _WORD = re.compile(r"[^\W_]+")  # runs of letters/digits: punctuation and unders
 class Embedder(Protocol):
     """Makes the vectors of one index; rows are float32 and L2-normalised (dot = cosine)."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str:
+        """Recorded with the index (`embed_model` of its fingerprint)."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """The vectors' length."""
+        ...
 
     def fingerprint(self) -> str:
         """Identifies the vectors it makes; two embedders with equal fingerprints are interchangeable."""
@@ -66,8 +77,8 @@ class OnnxEmbedder:
     """A bundled BERT-style ONNX embedder; the session is opened on first use (thread-safe).
 
     `None` arguments take the model's defaults: its measured batch size (1 for bge, whose batched
-    vectors depend on their batch mates) and its query prefix (bge's search instruction; none
-    for MiniLM).
+    vectors depend on their batch mates unless its graph is rewritten per token, index/quantize.py)
+    and its query prefix (bge's search instruction; none for MiniLM).
     """
 
     def __init__(self, model: BundledModel, batch_size: int | None = None, query_prefix: str | None = None) -> None:
@@ -82,7 +93,8 @@ class OnnxEmbedder:
         onnx = model_sha256(self.model.onnx_path)[:12]
         tokenizer = model_sha256(self.model.tokenizer_path)[:8]
         prefix = _short_hash(self.query_prefix) if self.query_prefix else "none"
-        return f"{self.name}/onnx={onnx}/tok={tokenizer}/{self.model.pooling}/max{self.model.max_tokens}/qp={prefix}"
+        base = f"{self.name}/onnx={onnx}/tok={tokenizer}/{self.model.pooling}/max{self.model.max_tokens}/qp={prefix}"
+        return f"{base}/act={REWRITE_VERSION}" if self.model.per_token else base
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -105,58 +117,49 @@ class OnnxEmbedder:
         return _normalise(pool(hidden, mask, self.model.pooling))
 
 
-# --- hashing fake -------------------------------------------------------------------------
-
-
-class HashingEmbedder:
-    """Deterministic, model-free vectors for tests: signed feature hashing of words and word pairs.
-
-    Texts sharing words are closer. A text with no words (or whose features cancel out) maps to
-    the first basis vector e0, so every output is a unit vector and never all zeros.
-    """
-
-    def __init__(self, dim: int = 256) -> None:
-        self.name = "hashing"
-        self.dim = dim
-
-    def fingerprint(self) -> str:
-        return f"hashing/dim{self.dim}/v1"
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([self._vector(t) for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vector(text)
-
-    def _vector(self, text: str) -> np.ndarray:
-        tokens = words(text)
-        features = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-        vector = np.zeros(self.dim, dtype=np.float64)
-        for feature in features:
-            # blake2b, not hash(): Python salts str hashes per process.
-            h = int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "big")
-            vector[h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
-        norm = float(np.linalg.norm(vector))
-        if norm == 0.0:
-            vector[0], norm = 1.0, 1.0
-        return (vector / norm).astype(np.float32)
-
-
 # --- registry -----------------------------------------------------------------------------
 
-EMBEDDERS: dict[str, Callable[[], Embedder]] = {
-    "bge-small-en-v1.5": lambda: OnnxEmbedder(resolve("bge-small-en-v1.5")),
-    "all-MiniLM-L6-v2": lambda: OnnxEmbedder(resolve("all-MiniLM-L6-v2")),
-    "hashing": HashingEmbedder,
+EmbedderFactory = Callable[["IndexSettings"], Embedder]
+
+# Name -> factory; the bundled models, plus whatever `register_embedder` adds (the tests' fakes).
+# An embeddings server (ASSISTANT_EMBED_URL) is not a name here: any model it serves is allowed.
+EMBEDDERS: dict[str, EmbedderFactory] = {
+    "bge-small-en-v1.5": lambda _settings: OnnxEmbedder(resolve("bge-small-en-v1.5")),
+    "all-MiniLM-L6-v2": lambda _settings: OnnxEmbedder(resolve("all-MiniLM-L6-v2")),
 }
 
 
-def make_embedder(name: str) -> Embedder:
-    """The embedder registered as `name`; ConfigError lists the choices, ModelError if files are missing."""
-    factory = EMBEDDERS.get(name)
+def register_embedder(name: str, factory: EmbedderFactory) -> None:
+    """Make `factory(settings)` selectable as ASSISTANT_EMBED_MODEL=`name` in this process."""
+    EMBEDDERS[name] = factory
+
+
+def embedder_names() -> tuple[str, ...]:
+    """The names ASSISTANT_EMBED_MODEL accepts when no embeddings server is configured."""
+    return tuple(EMBEDDERS)
+
+
+def make_embedder(choice: str | IndexSettings) -> Embedder:
+    """The embedder the settings (or a bare model name) select.
+
+    With `embed_url` set, a client of that OpenAI-compatible server (index/embed_remote.py);
+    otherwise the registered model named `embed_model`. Raises ConfigError listing the choices
+    for an unknown name, ModelError when a bundled model's files are missing.
+    """
+    from index.settings import IndexSettings
+
+    settings = IndexSettings(embed_model=choice) if isinstance(choice, str) else choice
+    if settings.embed_url:
+        from index.embed_remote import EndpointEmbedder
+
+        return EndpointEmbedder.from_settings(settings)
+    factory = EMBEDDERS.get(settings.embed_model)
     if factory is None:
-        raise ConfigError(f"unknown embedding model {name!r}; choose one of: {', '.join(EMBEDDERS)}")
-    return factory()
+        raise ConfigError(
+            f"unknown embedding model {settings.embed_model!r}; choose one of: {', '.join(EMBEDDERS)} "
+            "(or set ASSISTANT_EMBED_URL to use an embeddings server)"
+        )
+    return factory(settings)
 
 
 # --- llama-index adapter ------------------------------------------------------------------

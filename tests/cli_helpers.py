@@ -12,6 +12,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSISTANT = [sys.executable, "-m", "assistant.cli"]
+ASSISTANT_WITH_FAKES = [sys.executable, "-m", "tests.fake_cli"]  # the same command, test fakes selectable
 # Running as root, file permissions do not apply; dropping these capabilities makes
 # an unreadable file really unreadable for the indexer (no mocking of open()).
 DROP_ROOT_READ = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
@@ -25,11 +26,20 @@ def env_for(home: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    args: list[str], env: dict[str, str], *, drop_root: bool = False, timeout: float = 600, cwd: Path | None = None
+    args: list[str],
+    env: dict[str, str],
+    *,
+    drop_root: bool = False,
+    timeout: float = 600,
+    cwd: Path | None = None,
+    fakes: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     prefix = DROP_ROOT_READ if drop_root and os.geteuid() == 0 else []
+    command = ASSISTANT_WITH_FAKES if fakes else ASSISTANT
+    if fakes:  # `-m tests.fake_cli` needs the repository on the path, wherever the command runs
+        env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)}
     return subprocess.run(
-        [*prefix, *ASSISTANT, *args], env=env, cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout
+        [*prefix, *command, *args], env=env, cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout
     )
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import HashingEmbedder
 from index.settings import IndexSettings
-from tests.fakes import register_fakes
+from tests.fakes import HashingEmbedder, register_fake_embedders, register_fakes
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = ROOT / "data" / "corpus"
@@ -21,6 +20,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 register_fakes()  # the fake answerer is chosen by name like the real ones (tests/fakes.py)
+
+# The test fakes are selectable by name in this process (ASSISTANT_EMBED_MODEL=hashing), as a
+# real backend is; the product itself never offers them. CLI tests start `tests.fake_cli`.
+register_fake_embedders()
 
 
 @pytest.fixture

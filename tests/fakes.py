@@ -3,10 +3,13 @@ passages and evidence for answer-side unit tests (no model, no store).
 
 FakeAnswerer  an Answerer: replies from a queue, logs each prompt; registered as "fake"
 LexicalScorer a Scorer (in place of the cross-encoder): the share of query words a text holds
+SlowLlama     a loaded llama_cpp.Llama stand-in that streams slowly (the model queue's tests)
+HashingEmbedder  an Embedder: signed feature hashing of words; registered as "hashing"
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -15,7 +18,7 @@ import numpy as np
 from assistant.answering.llm import ANSWERERS, register_answerer
 from assistant.answering.prompts import answer_messages
 from assistant.types import Evidence, Passage
-from index.embed import words
+from index.embed import register_embedder, words
 from index.types import Location
 
 FAKE_ANSWERER = "fake"
@@ -98,3 +101,45 @@ class SlowLlama:
                 yield {"choices": [{"delta": {"content": word + " "}}]}
         finally:
             self.running -= 1
+
+
+# --- the hashing embedder (registered as "hashing" by tests/conftest.py) ---------------------
+
+
+class HashingEmbedder:
+    """Deterministic, model-free vectors for tests: signed feature hashing of words and word pairs.
+
+    Texts sharing words are closer. A text with no words (or whose features cancel out) maps to
+    the first basis vector e0, so every output is a unit vector and never all zeros.
+    """
+
+    def __init__(self, dim: int = 256) -> None:
+        self.name = "hashing"
+        self.dim = dim
+
+    def fingerprint(self) -> str:
+        return f"hashing/dim{self.dim}/v1"
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self._vector(t) for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def _vector(self, text: str) -> np.ndarray:
+        tokens = words(text)
+        features = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        vector = np.zeros(self.dim, dtype=np.float64)
+        for feature in features:
+            # blake2b, not hash(): Python salts str hashes per process.
+            h = int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "big")
+            vector[h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+        norm = float(np.linalg.norm(vector))
+        if norm == 0.0:
+            vector[0], norm = 1.0, 1.0
+        return (vector / norm).astype(np.float32)
+
+
+def register_fake_embedders() -> None:
+    """Make "hashing" selectable by name (ASSISTANT_EMBED_MODEL=hashing) in this process only."""
+    register_embedder("hashing", lambda _settings: HashingEmbedder())

@@ -13,11 +13,10 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from assistant import Answer, Assistant, Settings
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.types import IndexSummary
-from tests.fakes import LexicalScorer
+from tests.fakes import HashingEmbedder, LexicalScorer
 
 LEXICAL_THRESHOLD = 0.5  # as in tests/test_assistant.py: the share of query words a sentence holds
 

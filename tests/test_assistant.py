@@ -8,11 +8,10 @@ import pytest
 
 import assistant
 from assistant import NOT_FOUND, Answer, Assistant, IndexMissingError, QuestionError, Settings
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
 from tests.conftest import write
-from tests.fakes import FakeAnswerer, LexicalScorer
+from tests.fakes import FakeAnswerer, HashingEmbedder, LexicalScorer
 
 # LexicalScorer scores 0..1 (the share of query words a sentence holds), so it needs a threshold of
 # its own: on the sample corpus ANSWERABLE's best sentence scores 0.75, UNANSWERABLE's 0.33.

@@ -20,9 +20,9 @@ from bench import baseline as b
 from bench import li_baseline as li
 from bench.context import BenchContext
 from bench.li_llm import AnswererLLM
-from index.embed import HashingEmbedder
 from index.settings import IndexSettings
 from tests.conftest import SAMPLE_CORPUS, SAMPLE_QUESTIONS
+from tests.fakes import HashingEmbedder
 
 GOLD = "000_75b16126b511ef13.txt"
 OTHER = "003_46fab7621cb1958b.txt"

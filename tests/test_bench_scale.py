@@ -78,11 +78,12 @@ def test_markdown_has_one_row_per_scale_and_marks_extrapolated_figures() -> None
 
 @pytest.mark.slow
 def test_quick_run_measures_every_step(tmp_path: Path) -> None:
-    """Quick mode: a fully measured point and one past the embedding cap (hashing embedder,
-    the real cross-encoder); about a minute on 2 cores."""
+    """Quick mode: a fully measured point and one past the embedding cap (the real MiniLM embedder,
+    as the child `assistant index` cannot see the tests' fakes; the real cross-encoder); about a
+    minute on 2 cores."""
     lines: list[str] = []
     ctx = BenchContext(
-        settings=Settings.from_env({"ASSISTANT_EMBED_MODEL": "hashing"}),
+        settings=Settings.from_env({"ASSISTANT_EMBED_MODEL": "all-MiniLM-L6-v2"}),
         corpus=ROOT / "data" / "corpus",
         questions=ROOT / "data" / "questions" / "sample.jsonl",
         work_dir=tmp_path,

@@ -99,8 +99,9 @@ def test_quick_bench_through_the_command(tmp_path: Path) -> None:
     argv = ["--quick", "--sections", "indexing,answers", "--answerers", "extractive,openai", "--out", str(out)]
     argv += ["--corpus", str(SAMPLE_CORPUS), "--questions", str(SAMPLE_QUESTIONS), "--progress"]
     # cwd outside the repository: no .env there can configure an answerer behind the test's back;
-    # bench is not installed with the product, so the checkout goes on the path (as `make bench`'s cwd does)
-    env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="hashing", PYTHONPATH=str(ROOT))
+    # bench is not installed with the product, so the checkout goes on the path (as `make bench`'s cwd
+    # does); the tests' fake embedder is not registered in a child process, so a bundled model runs
+    env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="all-MiniLM-L6-v2", PYTHONPATH=str(ROOT))
     done = subprocess.run(
         [sys.executable, "-m", "bench", *argv], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
@@ -109,8 +110,8 @@ def test_quick_bench_through_the_command(tmp_path: Path) -> None:
     result = json.loads((out / "results.json").read_text())
     md = (out / "benchmarks.md").read_text()
     assert f"Wrote {out / 'results.json'}" in done.stdout and md.strip() in done.stdout
-    assert result["header"]["settings"]["embed_model"] == "hashing"
-    assert result["header"]["command"].startswith("ASSISTANT_EMBED_MODEL=hashing python -m bench --sections")
+    assert result["header"]["settings"]["embed_model"] == "all-MiniLM-L6-v2"
+    assert result["header"]["command"].startswith("ASSISTANT_EMBED_MODEL=all-MiniLM-L6-v2 python -m bench --sections")
     assert list(result["sections"]) == ["indexing", "answers"]
     assert all(r["status"] == "ok" for r in result["sections"].values())
     check_indexing(result["sections"]["indexing"]["result"])

@@ -41,10 +41,10 @@ def test_index_status_doctor_on_the_sample_corpus(tmp_path: Path) -> None:
 
 def test_changed_settings_are_refused_with_the_rebuild_command(tmp_path: Path, corpus: Path) -> None:
     env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="hashing")
-    assert run_cli(["index", str(corpus)], env).returncode == 0
-    refused = run_cli(["index", str(corpus)], {**env, "ASSISTANT_CHUNK_TOKENS": "300"})
+    assert run_cli(["index", str(corpus)], env, fakes=True).returncode == 0
+    refused = run_cli(["index", str(corpus)], {**env, "ASSISTANT_CHUNK_TOKENS": "300"}, fakes=True)
     assert refused.returncode == 1 and "assistant index PATH --rebuild" in refused.stderr
-    rebuilt = run_cli(["index", str(corpus), "--rebuild"], {**env, "ASSISTANT_CHUNK_TOKENS": "300"})
+    rebuilt = run_cli(["index", str(corpus), "--rebuild"], {**env, "ASSISTANT_CHUNK_TOKENS": "300"}, fakes=True)
     assert rebuilt.returncode == 0 and "5 added" in rebuilt.stdout
 
 

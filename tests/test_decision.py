@@ -141,7 +141,7 @@ def test_the_cutoff_is_a_plain_threshold() -> None:
 
 def test_the_calibrate_command_fits_the_users_questions_and_ask_explains(tmp_path: Path, corpus: Path) -> None:
     env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="hashing", ASSISTANT_ANSWERER="extractive")
-    assert run_cli(["index", str(corpus)], env).returncode == 0
+    assert run_cli(["index", str(corpus)], env, fakes=True).returncode == 0
     lines = [
         {"id": f"a{i}", "question": q, "answerable": True}
         for i, q in enumerate(
@@ -168,14 +168,14 @@ def test_the_calibrate_command_fits_the_users_questions_and_ask_explains(tmp_pat
         )
     ]
     questions = write(tmp_path / "mine.jsonl", "".join(json.dumps(q) + "\n" for q in lines))
-    result = run_cli(["calibrate", str(questions), "--no-progress"], env)
+    result = run_cli(["calibrate", str(questions), "--no-progress"], env, fakes=True)
     assert result.returncode == 0, result.stderr
     assert "Chosen threshold" in result.stdout and "mine.jsonl" in result.stdout
     assert (tmp_path / "home" / "calibration-documents.json").is_file()
-    explained = run_cli(["ask", "What is the capital of Australia?", "--explain"], env)
+    explained = run_cli(["ask", "What is the capital of Australia?", "--explain"], env, fakes=True)
     assert "Calibration: mine.jsonl (20 questions" in explained.stdout, explained.stdout + explained.stderr
     assert "cover_top" in explained.stdout and "P(answerable)" in explained.stdout
-    evaluated = run_cli(["eval", str(questions), "--out", str(tmp_path / "out"), "--no-progress"], env)
+    evaluated = run_cli(["eval", str(questions), "--out", str(tmp_path / "out"), "--no-progress"], env, fakes=True)
     assert "Calibration: mine.jsonl (20 questions" in evaluated.stdout, evaluated.stdout + evaluated.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert str(summary["config"]["calibration"]).startswith("mine.jsonl")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import EMBEDDERS, Embedder, HashingEmbedder, OnnxEmbedder, make_embedder
+from index.embed import EMBEDDERS, Embedder, OnnxEmbedder, make_embedder
 from index.errors import ConfigError, ModelError
 from index.models import MODEL_NAMES, Lazy, model_sha256, open_session, resolve, verify
+from tests.conftest import ROOT
+from tests.fakes import HashingEmbedder
 
 TROOPS = "US troops will stay in Syria"
 SOLDIERS = "American soldiers remain in Syria"
@@ -118,6 +121,34 @@ def test_minilm_batches_are_exact_even_when_large() -> None:
     np.testing.assert_allclose(big.embed_documents(MIXED), single, atol=1e-4)
 
 
+@pytest.fixture(scope="module")
+def bge_per_token() -> OnnxEmbedder:
+    from dataclasses import replace
+
+    pytest.importorskip("onnx", reason="the per-token rewrite needs onnx (pip install '.[dev]')")
+    return OnnxEmbedder(replace(resolve("bge-small-en-v1.5"), per_token=True), batch_size=16)
+
+
+def test_bge_per_token_vectors_are_bitwise_the_same_alone_and_in_any_batch(bge_per_token: OnnxEmbedder) -> None:
+    """Activations quantised per token (index/quantize.py): neither batch mates nor the padding
+    they bring change a text's integers, so equality is exact, not within a tolerance."""
+    bge = bge_per_token
+    texts = [TROOPS, EGGS, "word " * 300, SOLDIERS + " " + EGGS * 3, "!"]
+    alone = np.vstack([bge.embed_documents([t]) for t in texts])
+    for batch in (texts, texts[::-1] + [TROOPS * 20, "x"], [texts[0]] * 3 + ["a much longer mate " * 40]):
+        got = bge.embed_documents(batch)
+        for i, text in enumerate(batch):
+            if text in texts:
+                assert np.array_equal(got[i], alone[texts.index(text)]), text[:40]
+
+
+def test_bge_per_token_vectors_stay_close_to_the_shipped_graph(bge_per_token: OnnxEmbedder, bge: OnnxEmbedder) -> None:
+    assert bge.batch_size == 1 and not bge.model.per_token  # the default: as shipped, one text per call
+    a, b = bge_per_token.embed_documents(MIXED), bge.embed_documents(MIXED)
+    assert float((a * b).sum(axis=1).min()) > 0.99
+    assert "act=per-token-int8/1" in bge_per_token.fingerprint() and "act=" not in bge.fingerprint()
+
+
 def test_texts_longer_than_the_model_limit_are_truncated(onnx_embedder: OnnxEmbedder) -> None:
     long_text = "word " * 3000
     assert onnx_embedder.embed_documents([long_text]).shape == (1, 384)
@@ -204,10 +235,29 @@ def test_hashing_ignores_case_and_punctuation() -> None:
 # --- registry -------------------------------------------------------------------------------
 
 
-def test_registry_names_the_three_embedders() -> None:
-    assert set(EMBEDDERS) == {"bge-small-en-v1.5", "all-MiniLM-L6-v2", "hashing"}
+def test_registry_names_the_bundled_embedders_and_the_registered_fake() -> None:
+    assert set(EMBEDDERS) == {"bge-small-en-v1.5", "all-MiniLM-L6-v2", "hashing"}  # conftest registers "hashing"
     assert make_embedder("hashing").name == "hashing"
     assert make_embedder("all-MiniLM-L6-v2").name == "all-MiniLM-L6-v2"
+
+
+def test_users_cannot_select_the_test_fake() -> None:
+    """In the product (a fresh interpreter without the tests' registration) "hashing" is refused
+    by the settings with the real choices listed, and the CLI's index command fails the same way."""
+    probe = (
+        "from index.embed import embedder_names\n"
+        "from index.settings import IndexSettings\n"
+        "print(','.join(embedder_names()))\n"
+        "try:\n"
+        "    IndexSettings.from_env({'ASSISTANT_EMBED_MODEL': 'hashing'})\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    names, refusal = done.stdout.strip().splitlines()
+    assert names == "bge-small-en-v1.5,all-MiniLM-L6-v2"
+    assert refusal.startswith("ConfigError ASSISTANT_EMBED_MODEL='hashing' is not a bundled embedding model")
+    assert "bge-small-en-v1.5, all-MiniLM-L6-v2" in refusal
 
 
 def test_unknown_embedder_lists_the_choices() -> None:

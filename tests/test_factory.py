@@ -11,11 +11,10 @@ from assistant import Assistant, ConfigError, QuestionError, Settings
 from assistant.answering.answerers import ExtractiveAnswerer
 from assistant.answering.llm import resolve_auto
 from assistant.answering.local_model import PREPARING_MARKER, preparing, unavailable
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from tests.cli_helpers import env_for, free_port, run_cli
 from tests.conftest import write
-from tests.fakes import FakeAnswerer, LexicalScorer
+from tests.fakes import FakeAnswerer, HashingEmbedder, LexicalScorer
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -61,14 +60,14 @@ def test_share_lends_the_models_and_store(tmp_path: Path) -> None:
 
 def test_the_cli_and_eval_build_the_answerer_the_settings_name(tmp_path: Path, corpus: Path) -> None:
     env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="hashing", ASSISTANT_ANSWERER="openai", **_dead_server())
-    assert run_cli(["index", str(corpus)], env).returncode == 0
-    asked = run_cli(["ask", "How many US troops are deployed in Iraq and Syria?"], env)
+    assert run_cli(["index", str(corpus)], env, fakes=True).returncode == 0
+    asked = run_cli(["ask", "How many US troops are deployed in Iraq and Syria?"], env, fakes=True)
     assert asked.returncode == 1 and "cannot reach the LLM server" in asked.stderr, asked.stderr
     questions = write(
         tmp_path / "q.jsonl",
         '{"id": "a", "question": "How many US troops are deployed in Iraq and Syria?", "answerable": true}\n',
     )
-    evaluated = run_cli(["eval", str(questions), "--out", str(tmp_path / "out"), "--no-progress"], env)
+    evaluated = run_cli(["eval", str(questions), "--out", str(tmp_path / "out"), "--no-progress"], env, fakes=True)
     results = (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8")
     assert "cannot reach the LLM server" in results, evaluated.stdout + evaluated.stderr
 

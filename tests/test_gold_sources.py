@@ -17,12 +17,11 @@ from assistant.evaluation.questions import Question
 from assistant.evaluation.run import evaluate
 from assistant.retrieval.retrieve import indexed_doc_ids
 from assistant.settings import Settings
-from index.embed import HashingEmbedder
 from index.errors import IndexMissingError
 from index.ingest import run_index
 from index.settings import IndexSettings
 from tests.conftest import write
-from tests.fakes import LexicalScorer
+from tests.fakes import HashingEmbedder, LexicalScorer
 
 DOCS = {
     "transit/reports/buses.txt": "The city runs 412 electric buses on 38 routes. Buses leave the depot at five.\n",

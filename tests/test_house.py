@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("assistant", "index", "ui")  # what pyproject.toml installs
 MAX_LINES = 450  # STYLE.md: modules "mostly under ~400 lines"; this is where the test stops a module
 # Being split on other branches (issue #14); each entry must go once its module is under the limit.
-BEING_SPLIT = {"index.ingest": "branch scale"}
+BEING_SPLIT: dict[str, str] = {}
 
 
 def product_modules() -> dict[str, Path]:

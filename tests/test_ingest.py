@@ -9,7 +9,6 @@ import pytest
 from filelock import FileLock
 
 from index.clean import clean
-from index.embed import HashingEmbedder
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import run_index
 from index.lexical import LexicalCache, LexicalIndex
@@ -17,6 +16,7 @@ from index.load import load_file
 from index.settings import IndexSettings
 from index.store import ChunkStore
 from tests.conftest import write
+from tests.fakes import HashingEmbedder
 
 
 def snapshot(store: ChunkStore) -> dict[str, tuple[str, str]]:

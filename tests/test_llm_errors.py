@@ -74,10 +74,12 @@ def test_auto_prefers_a_configured_server() -> None:
 @pytest.mark.slow
 def test_cli_reports_a_down_server_without_a_traceback(tmp_path: Path, corpus: Path) -> None:
     env = env_for(tmp_path / "home", ASSISTANT_EMBED_MODEL="hashing")
-    assert run_cli(["index", str(corpus)], env).returncode == 0
+    assert run_cli(["index", str(corpus)], env, fakes=True).returncode == 0
     down = {**env, "ASSISTANT_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "ASSISTANT_OPENAI_MODEL": "m"}
     result = run_cli(
-        ["ask", "Which company signed a memorandum to develop oil fields in Kirkuk?", "--answerer", "openai"], down
+        ["ask", "Which company signed a memorandum to develop oil fields in Kirkuk?", "--answerer", "openai"],
+        down,
+        fakes=True,
     )
     assert result.returncode == 1 and "cannot reach the LLM server" in result.stderr
     assert "Traceback" not in result.stderr

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from index.clean import clean
-from index.embed import HashingEmbedder
 from index.errors import DocumentError
 from index.ingest import run_index
 from index.load import load_documents
 from index.settings import IndexSettings
 from index.store import ChunkStore
 from index.types import RawDocument
+from tests.fakes import HashingEmbedder
 from tests.office_fixtures import INVENTORY_CSV, REPLY_BODY, email_message, index_and_ask
 from tests.pdf_fixtures import pdf_bytes
 

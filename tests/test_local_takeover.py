@@ -11,8 +11,8 @@ import pytest
 
 from assistant.answering.local_model import PREPARING_MARKER, unavailable
 from assistant.settings import Settings
-from index.embed import HashingEmbedder
 from index.ingest import run_index
+from tests.fakes import HashingEmbedder
 from tests.llm_fixtures import local_gguf
 
 

@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 
 from bench.ocr_engines import accuracy
-from index.embed import HashingEmbedder
 from index.errors import DocumentError
 from index.ingest import run_index
 from index.load import load_file
@@ -20,6 +19,7 @@ from index.ocr import ENGINE_MISSING, Ocr, TesseractEngine
 from index.settings import IndexSettings
 from index.types import RawDocument
 from tests.conftest import ROOT
+from tests.fakes import HashingEmbedder
 from tests.ocr_fixtures import (
     FORM_LINES,
     LETTER_LINES,

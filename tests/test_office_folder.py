@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from index.embed import HashingEmbedder, make_embedder
+from index.embed import make_embedder
 from index.ingest import run_index
 from index.ocr import TesseractEngine
 from index.settings import IndexSettings
 from index.types import IndexSummary
+from tests.fakes import HashingEmbedder
 from tests.office_fixtures import BIG_CSV_QUESTION, OFFICE_JUNK, OFFICE_QUESTIONS, assistant_for, build_office_folder
 
 pytestmark = pytest.mark.skipif(TesseractEngine.find()[0] is None, reason="Tesseract missing (`make test` installs it)")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from index import snapshot
-from index.embed import HashingEmbedder
 from index.ingest import fingerprint, run_index
 from index.settings import IndexSettings
 from index.store import ChunkStore
+from tests.fakes import HashingEmbedder
 
 
 def _no_store(*_args: object, **_kwargs: object) -> ChunkStore:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.store import ChunkStore
+from tests.fakes import HashingEmbedder
 from tests.ocr_fixtures import blank_photo, image_bytes
 from tests.office_fixtures import INVENTORY_CSV, email_message, write_budget_xlsx, write_pptx
 from tests.pdf_fixtures import pdf_bytes

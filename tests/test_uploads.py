@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from assistant.settings import Settings
-from index.embed import HashingEmbedder
 from index.ingest import run_index, uploads_folder
 from index.store import ChunkStore
 from tests.conftest import write
+from tests.fakes import HashingEmbedder
 
 
 def _folder_a(root: Path) -> Path:
