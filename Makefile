@@ -38,7 +38,7 @@ $(VENV)/.installed-local: pyproject.toml $(VENV)/.installed
 	touch $@
 
 # `make run` does not wait for the local LLM: it is prepared in the background while the chat
-# window answers extractively, and `auto` switches to it when it is ready (no restart). The
+# window answers extractively; "local" in its answerer menu works when it is ready (no restart). The
 # marker tells the product a preparation is running (assistant/answering/local_model.py, PREPARING_MARKER).
 LOCAL_LOG := $(VENV)/install-local.log
 LOCAL_MARKER := $(VENV)/local-model.preparing
@@ -47,7 +47,7 @@ install-local-background: $(VENV)/.installed
 	if [ -f $(LOCAL_MARKER) ] && kill -0 "$$(cut -d' ' -f1 $(LOCAL_MARKER))" 2>/dev/null; then \
 	  echo "The local model is still being prepared (log: $(LOCAL_LOG))."; exit 0; fi; \
 	echo "Preparing the local model in the background (about 10 minutes; log: $(LOCAL_LOG))."; \
-	echo "Until it is ready the chat window answers extractively; it switches by itself."; \
+	echo "When it is ready, choose 'local' in the chat window's answerer menu (auto stays extractive)."; \
 	setsid nohup sh -c 'echo "$$$$ $(LOCAL_LOG)" > $(LOCAL_MARKER); \
 	  $(MAKE) --no-print-directory $(VENV)/.installed-local; status=$$?; rm -f $(LOCAL_MARKER); \
 	  echo "local model preparation finished (exit $$status)"' > $(LOCAL_LOG) 2>&1 < /dev/null &

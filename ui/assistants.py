@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 class Assistants:
     """Assistants by answerer name, built on first use by `Assistant.from_settings`, sharing one
-    store, embedder and cross-encoder. "auto" is resolved before every question, so the local
-    model takes over without a restart once a background install of it finishes."""
+    store, embedder and cross-encoder. Each name is resolved before every question, so "local"
+    works without a restart once a background install of it finishes."""
 
     def __init__(self, settings: Settings, base: Assistant | None = None, *, share: Assistant | None = None) -> None:
         self.settings = settings
