@@ -10,11 +10,10 @@ import pytest
 from assistant import NOT_FOUND
 from assistant.answering.compose import MISSING, OverviewComposer, numbered
 from assistant.types import Evidence, Passage
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.text import marker_numbers
-from tests.fakes import FakeAnswerer
+from tests.fakes import FakeAnswerer, HashingEmbedder
 from tests.test_assistant import make
 
 BOTH = (
@@ -104,21 +103,30 @@ def _evidence(n: int, sentence: str, doc: str, start: int) -> Evidence:
     return Evidence(n, passage, sentence, sentence, start, start + len(sentence), score=5.0 - n / 10)
 
 
-def test_an_overview_of_dated_points_is_in_time_order() -> None:
-    evidence = [
-        _evidence(1, "The vendor signed the revised contract in March 2023.", "b.eml", 0),
-        _evidence(2, "The first quote was sent in June 2021.", "a.eml", 0),
-        _evidence(3, "Scope was cut in November 2022 after the audit.", "c.eml", 0),
-    ]
+@pytest.mark.parametrize(
+    ("sentences", "order"),
+    [
+        (  # most points carry a year: time order
+            [
+                ("The vendor signed the revised contract in March 2023.", "b.eml", 0),
+                ("The first quote was sent in June 2021.", "a.eml", 0),
+                ("Scope was cut in November 2022 after the audit.", "c.eml", 0),
+            ],
+            [2, 3, 1],
+        ),
+        (  # no dates: document order
+            [
+                ("The board approved the plan.", "b.txt", 10),
+                ("The plan was drafted by the finance team.", "a.txt", 50),
+                ("Staff were told about the plan.", "b.txt", 0),
+            ],
+            [2, 3, 1],
+        ),
+    ],
+)
+def test_an_overview_is_in_time_order_when_dated_else_in_document_order(
+    sentences: list[tuple[str, str, int]], order: list[int]
+) -> None:
+    evidence = [_evidence(n, text, doc, start) for n, (text, doc, start) in enumerate(sentences, 1)]
     text = "".join(OverviewComposer().generate("What is the timeline?", evidence))
-    assert [marker_numbers(s)[0] for s in text.split(". ") if marker_numbers(s)] == [2, 3, 1]
-
-
-def test_an_overview_without_dates_keeps_document_order() -> None:
-    evidence = [
-        _evidence(1, "The board approved the plan.", "b.txt", 10),
-        _evidence(2, "The plan was drafted by the finance team.", "a.txt", 50),
-        _evidence(3, "Staff were told about the plan.", "b.txt", 0),
-    ]
-    text = "".join(OverviewComposer().generate("Summarise the plan.", evidence))
-    assert [marker_numbers(s)[0] for s in text.split(". ") if marker_numbers(s)] == [2, 3, 1]
+    assert [marker_numbers(s)[0] for s in text.split(". ") if marker_numbers(s)] == order

@@ -11,7 +11,6 @@ import pytest
 
 from assistant.documents import read_document, render_pdf_page, source_file
 from assistant.types import Citation
-from index.embed import HashingEmbedder
 from index.errors import DocumentError
 from index.ingest import prepare, run_index
 from index.scan import scan
@@ -19,6 +18,7 @@ from index.settings import IndexSettings
 from index.status import collection_names, format_collections, list_collections, remember_folder
 from index.store import ChunkStore
 from tests.conftest import write
+from tests.fakes import HashingEmbedder
 from tests.pdf_fixtures import write_pdf
 
 LINES = [f"Line {n}: the keeper logged {n * 7} ships in the harbour that season." for n in range(1, 61)]

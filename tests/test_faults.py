@@ -25,13 +25,12 @@ import pytest
 from assistant.api import Assistant
 from assistant.retrieval.retrieve import indexed_chunks
 from assistant.settings import Settings
-from index.embed import HashingEmbedder
 from index.errors import AssistantError, StoreError
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.store import ChunkStore
 from tests.cli_helpers import ASSISTANT, ROOT, env_for, free_port, run_cli
-from tests.fakes import LexicalScorer
+from tests.fakes import HashingEmbedder, LexicalScorer
 from tests.test_chroma_server import chroma_binary
 from tests.test_llm_errors import silent_server  # noqa: F401 - a fixture: accepts, never answers
 
@@ -234,7 +233,7 @@ UPLOAD_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from index.embed import HashingEmbedder
+    from tests.fakes import HashingEmbedder
     from index.settings import IndexSettings
     from ui.uploads import add_documents
 

@@ -42,13 +42,13 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant import NOT_FOUND, Assistant, ConfigError, LLMError, QuestionError, Settings
 from assistant.answering.prompts import SYSTEM
-from index.embed import HashingEmbedder, llama_index_embedding, make_embedder
+from index.embed import llama_index_embedding, make_embedder
 from index.errors import IndexMismatchError
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.store import ChunkStore
 from tests.conftest import ROOT, SAMPLE_CORPUS
-from tests.fakes import LexicalScorer
+from tests.fakes import HashingEmbedder, LexicalScorer
 from tests.llm_fixtures import llama_server  # noqa: F401  (fixture)
 from tests.test_answerers_contract import assert_citations_are_sound
 

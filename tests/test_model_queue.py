@@ -19,10 +19,9 @@ from assistant.answering.llm import ANSWERERS, LocalAnswerer
 from assistant.answering.model_queue import POLL_S, ModelQueue, Once, Waiting
 from assistant.api import Assistant
 from assistant.settings import Settings
-from index.embed import HashingEmbedder
 from index.ingest import run_index
 from index.settings import IndexSettings
-from tests.fakes import LexicalScorer, SlowLlama
+from tests.fakes import HashingEmbedder, LexicalScorer, SlowLlama
 
 MESSAGES = [{"role": "user", "content": "Say something."}]
 WORDS = [f"word{i}" for i in range(40)]
