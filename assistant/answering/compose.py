@@ -133,10 +133,7 @@ def interleaved(parts: Sequence[PartAnswer]) -> list[Evidence]:
 
 def merged_passages(parts: Sequence[PartAnswer]) -> list[Passage]:
     """Every part's passages once, best first by part."""
-    seen: dict[str, Passage] = {}
-    for passage in interleave(p.passages for p in parts):
-        seen.setdefault(passage.chunk_id, passage)
-    return list(seen.values())
+    return _interleaved_once([p.passages for p in parts])
 
 
 def interleave(columns: Iterable[Sequence[Any]]) -> list[Any]:
@@ -146,10 +143,14 @@ def interleave(columns: Iterable[Sequence[Any]]) -> list[Any]:
 
 def with_context(own: Sequence[Passage], whole: Sequence[Passage]) -> list[Passage]:
     """A part's passages interleaved with the whole question's (own first), each once."""
+    return _interleaved_once([own, whole])[: len(own)]
+
+
+def _interleaved_once(columns: Sequence[Sequence[Passage]]) -> list[Passage]:
     seen: dict[str, Passage] = {}
-    for passage in interleave([own, whole]):
+    for passage in interleave(columns):
         seen.setdefault(passage.chunk_id, passage)
-    return list(seen.values())[: len(own)]
+    return list(seen.values())
 
 
 def uncovered(parts: Sequence[PartAnswer], cited_ids: Iterable[int]) -> list[PartAnswer]:
