@@ -32,6 +32,7 @@ from index.chunk import CHUNKER_VERSION
 from index.clean import CLEANER_VERSION
 from index.embed import Embedder
 from index.errors import IndexBusyError
+from index.files import write_atomically
 from index.lexical import LexicalIndex, build_from_store, lexical_folder
 from index.ocr import Ocr
 from index.plan import UPLOAD, UPLOADS, Plan, hash_all, make_plan, plan_files, prepare, scan_all, uploads_folder
@@ -197,9 +198,7 @@ def _unchanged_by_snapshot(
 
 def _save_last_run(settings: IndexSettings, summary: IndexSummary) -> None:
     path = settings.home / "last_run.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(summary.to_dict(), indent=1))
-    tmp.replace(path)
+    write_atomically(path, json.dumps(summary.to_dict(), indent=1))
 
 
 def last_run(settings: IndexSettings) -> dict[str, Any] | None:

@@ -9,10 +9,14 @@ A LexicalCache keeps one store's index in memory for its owner.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
+import os
 import shutil
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +28,8 @@ from index.text import INDEX_STOPWORDS, TERM, normalise, stemmer, terms
 # "2": thousands separators before letters are dropped too ("1,000km" -> "1000km"; index.text);
 # a cache written with another version is rebuilt on first use.
 LEXICAL_VERSION = "2"
+
+log = logging.getLogger(__name__)
 
 
 def _tokenizer():  # type: ignore[no-untyped-def]
@@ -81,21 +87,24 @@ class LexicalIndex:
 
     # -- persistence -----------------------------------------------------------
     def save(self, folder: Path) -> None:
-        """Write to a temporary sibling and swap it in, so readers never see half a cache."""
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        """Write to a temporary sibling of this writer's own and swap it in, so readers never see
+        half a cache and two processes saving at once (an indexer and a searcher) never write into
+        one folder. When another writer's copy lands first, ours is dropped: both describe the
+        store, and the generation stamp tells a reader whether it is current."""
+        unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = folder.with_name(f"{folder.name}.tmp-{unique}")
+        old = folder.with_name(f"{folder.name}.old-{unique}")
         tmp.mkdir(parents=True)
-        if self.ids:
-            self.model.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
-        self.tokenizer.save_vocab(str(tmp))  # type: ignore[attr-defined]
-        meta = {"version": LEXICAL_VERSION, "generation": self.generation, "ids": self.ids}
-        (tmp / "meta.json").write_text(json.dumps(meta))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            if self.ids:
+                self.model.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
+            self.tokenizer.save_vocab(str(tmp))  # type: ignore[attr-defined]
+            meta = {"version": LEXICAL_VERSION, "generation": self.generation, "ids": self.ids}
+            (tmp / "meta.json").write_text(json.dumps(meta))
+            _swap_in(tmp, folder, old)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
@@ -114,6 +123,17 @@ class LexicalIndex:
         return cls(ids=meta["ids"], model=model, tokenizer=tokenizer, generation=meta["generation"])
 
 
+def _swap_in(tmp: Path, folder: Path, old: Path) -> None:
+    """Move `tmp` to `folder`, the previous `folder` aside to `old`. A rename that loses a race
+    with another writer (its folder arrived in between) leaves theirs in place."""
+    with contextlib.suppress(FileNotFoundError):  # first save, or another writer moved it aside
+        folder.rename(old)
+    try:
+        tmp.rename(folder)
+    except OSError as error:  # another writer's folder is there now: it serves as well as ours
+        log.debug("lexical cache %s: kept the copy another writer saved (%s)", folder, error)
+
+
 def lexical_folder(store: ChunkStore) -> Path:
     return store.settings.home / "lexical" / store.name
 
@@ -126,7 +146,10 @@ def build_from_store(store: ChunkStore, generation: str | None = None) -> Lexica
         texts.append(lexical_text(str(meta.get("title", "")), text))
     order = np.argsort(ids)  # a stable order, independent of the store's paging
     index = LexicalIndex.build([ids[i] for i in order], [texts[i] for i in order], generation or store.generation())
-    index.save(lexical_folder(store))
+    try:
+        index.save(lexical_folder(store))
+    except OSError as error:  # the saved copy is a cache: searching goes on from memory
+        log.warning("Could not save the BM25 cache under %s (%s); rebuilt on next use.", lexical_folder(store), error)
     return index
 
 

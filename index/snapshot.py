@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from index.files import write_atomically
 from index.settings import IndexSettings
 from index.store import DocRecord, snapshot_path
 
@@ -69,9 +70,7 @@ def save(settings: IndexSettings, fingerprint: dict[str, Any], manifest: dict[st
         "chunks": chunks,
         "manifest": [record.to_metadata() for record in manifest.values()],
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body))
-    tmp.replace(path)
+    write_atomically(path, json.dumps(body))
 
 
 def forget(settings: IndexSettings) -> None:

@@ -245,3 +245,20 @@ def test_every_sentence_can_be_located_on_its_own_lines(
     wrapped = [passage_from(c, m, t) for c, m, t in store.iter_chunks() if m["doc_id"] == "wrapped.md"][0]
     second = wrapped.text.index("Second")
     assert wrapped.locate(wrapped.char_start + second, wrapped.char_end).label() == "lines 4-5"
+
+
+def test_saves_of_the_lexical_cache_by_many_writers_at_once_never_collide(tmp_path: Path) -> None:
+    """An indexer and a searcher both save the BM25 cache after a re-index (CI once failed on a
+    shared temporary folder): every save finishes and the folder left behind loads whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = [f"c{i}" for i in range(40)]
+    texts = [f"passage {i} about the harbour crane number {i}" for i in range(40)]
+    index = LexicalIndex.build(ids, texts, "g1")
+    folder = tmp_path / "lexical" / "documents"
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: index.save(folder), range(64)))  # re-raises any writer's error
+    loaded = LexicalIndex.load(folder)
+    assert loaded is not None and loaded.ids == ids and loaded.generation == "g1"
+    assert loaded.search("harbour crane 7", 1)[0][0] == "c7"
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["documents"]  # no temporary left

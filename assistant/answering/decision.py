@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from assistant.answering.evidence import HARD_KINDS, asked_kinds, holds_kind
 from assistant.types import Evidence, Passage
 from index.errors import ConfigError
+from index.files import write_atomically
 
 SHIPPED = Path(__file__).with_name("calibration.json")
 CALIBRATION_VERSION = 1
@@ -192,10 +193,7 @@ class Calibration:
             raise ConfigError(f"cannot read the calibration {path}: {exc}; run `assistant calibrate` again") from exc
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-        tmp.replace(path)
+        write_atomically(path, json.dumps(self.to_dict(), indent=1))
 
 
 @dataclass(frozen=True)
