@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from index.errors import ConfigError
-from index.models import BundledModel, Lazy, LoadedModel, load, model_sha256, resolve
+from index.models import BundledModel, LoadedModel, Sessions, model_sha256, resolve
 from index.quantize import REWRITE_VERSION
 
 if TYPE_CHECKING:
@@ -81,13 +81,19 @@ class OnnxEmbedder:
     and its query prefix (bge's search instruction; none for MiniLM).
     """
 
-    def __init__(self, model: BundledModel, batch_size: int | None = None, query_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        model: BundledModel,
+        batch_size: int | None = None,
+        query_prefix: str | None = None,
+        workers: int | None = None,
+    ) -> None:
         self.model = model
         self.name = model.name
         self.dim = model.dim
         self.batch_size = batch_size or model.batch_size
         self.query_prefix = model.query_prefix if query_prefix is None else query_prefix
-        self._loaded: Lazy[LoadedModel] = Lazy(lambda: load(model))
+        self.sessions = Sessions(model, workers=workers)  # opened on first use
 
     def fingerprint(self) -> str:
         onnx = model_sha256(self.model.onnx_path)[:12]
@@ -101,16 +107,16 @@ class OnnxEmbedder:
         # Similar lengths in one batch means little padding; character count is a good enough
         # proxy for token count and needs no extra tokenising pass.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            out[rows] = self._embed_batch([texts[i] for i in rows])
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        vectors = self.sessions.map(self._embed_batch, [[texts[i] for i in rows] for rows in batches])
+        for rows, rows_vectors in zip(batches, vectors, strict=True):
+            out[rows] = rows_vectors
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([self.query_prefix + text])[0]
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        loaded = self._loaded.get()
+    def _embed_batch(self, loaded: LoadedModel, texts: list[str]) -> np.ndarray:
         encodings = loaded.tokenizer.encode_batch(texts)
         hidden = loaded.run(encodings)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -25,6 +26,8 @@ Truncation = Literal["longest_first", "only_first", "only_second"]
 BGE_QUERY_PREFIX = "Represent this sentence for searching relevant passages: "
 _TEXT_SUFFIXES = (".json", ".txt")  # may be hashed with LF or CRLF endings (see _digests)
 T = TypeVar("T")
+Item = TypeVar("Item")
+MAX_SIDE_BY_SIDE = 4  # sessions of one model run side by side; more cores go to threads inside each
 
 
 @dataclass(frozen=True)
@@ -372,3 +375,35 @@ class Lazy(Generic[T]):
                     self._value = self._build()
                 value = self._value
         return value
+
+
+class Sessions:
+    """One model opened as several sessions that run side by side, one per core (up to
+    MAX_SIDE_BY_SIDE; more cores go to threads inside each). For the small calls these models
+    make (one text; a query with a few short windows) this beats one session spreading each
+    small matrix over every core: on 2 cores bge-small embeds 34 against 20 chunks/s and the
+    cross-encoder scores 16 windows in 177 against 229 ms. A session's thread count does not
+    change its outputs (bitwise; tests/test_embed.py), so neither does the session a text lands on."""
+
+    def __init__(
+        self, model: BundledModel, truncation: Truncation = "longest_first", workers: int | None = None
+    ) -> None:
+        cores = os.cpu_count() or 1
+        self.workers = workers or max(1, min(MAX_SIDE_BY_SIDE, cores))
+        threads = max(1, cores // self.workers)
+        self._sessions: Lazy[list[LoadedModel]] = Lazy(
+            lambda: [load(model, truncation, threads=threads) for _ in range(self.workers)]
+        )
+        self._pool: Lazy[ThreadPoolExecutor] = Lazy(lambda: ThreadPoolExecutor(self.workers, model.name))
+
+    def opened(self) -> list[LoadedModel]:
+        """Every session, opened on first use."""
+        return self._sessions.get()
+
+    def map(self, work: Callable[[LoadedModel, Item], T], items: Sequence[Item]) -> list[T]:
+        """`work(session, item)` for every item, dealt round the sessions; results in input order."""
+        sessions = self._sessions.get()
+        jobs = [(sessions[n % len(sessions)], item) for n, item in enumerate(items)]
+        if len(jobs) <= 1 or len(sessions) == 1:
+            return [work(*job) for job in jobs]
+        return list(self._pool.get().map(lambda job: work(*job), jobs))

@@ -149,3 +149,17 @@ def check_answers(r: dict[str, Any]) -> None:
     assert sum(ex["stage_share"].values()) == pytest.approx(1, abs=0.01)
     assert ex["cold_question"] == r["cold_question_id"] and ex["model_load_s"] >= 0
     assert ex["cold_first_question_s"] >= ex["whole_answer"]["p50"] * 0.5
+
+
+def test_embed_throughput_section_measures_side_by_side_sessions_exactly() -> None:
+    """The quick embed-throughput section runs (an import of it once broke unseen) and shows that
+    sessions side by side give the very vectors of one session."""
+    from bench import embed_throughput
+
+    result = embed_throughput.measure(24, 1)
+    before, after = embed_throughput.VARIANTS[0][0], embed_throughput.VARIANTS[1][0]
+    assert result["chunks"] >= 20 and all(rate > 0 for rate in result["chunks_per_s"].values())
+    assert result["drift_vs_alone"][after] == 0.0 and result["cosine_after_vs_before"]["min"] >= 0.99999
+    assert result["determinism"]["bitwise"]
+    assert result["speedup_after_vs_before"] > 0 and before in result["chunks_per_s"]
+    assert "## Embedding throughput" in embed_throughput.markdown(result)

@@ -142,6 +142,18 @@ def test_bge_per_token_vectors_are_bitwise_the_same_alone_and_in_any_batch(bge_p
                 assert np.array_equal(got[i], alone[texts.index(text)]), text[:40]
 
 
+def test_sessions_side_by_side_embed_bitwise_like_one(bge: OnnxEmbedder) -> None:
+    """Indexing deals texts round two single-threaded sessions (index.models.Sessions); a text's
+    vector must not depend on which session, or how many threads, computed it."""
+    texts = [*MIXED, TROOPS * 3, "a short one"]
+    one = OnnxEmbedder(bge.model, workers=1).embed_documents(texts)
+    for workers in (2, 3):
+        side_by_side = OnnxEmbedder(bge.model, workers=workers)
+        assert len(side_by_side.sessions.opened()) == workers
+        assert np.array_equal(side_by_side.embed_documents(texts), one)
+        assert np.array_equal(side_by_side.embed_documents(texts[::-1]), one[::-1])
+
+
 def test_bge_per_token_vectors_stay_close_to_the_shipped_graph(bge_per_token: OnnxEmbedder, bge: OnnxEmbedder) -> None:
     assert bge.batch_size == 1 and not bge.model.per_token  # the default: as shipped, one text per call
     a, b = bge_per_token.embed_documents(MIXED), bge.embed_documents(MIXED)

@@ -119,7 +119,7 @@ def test_lexical_wordless_query_scores_zero() -> None:
 
 def test_scores_are_cached_per_query_and_text(cross_encoder: CrossEncoder) -> None:
     first = cross_encoder.score(QUESTION, PASSAGES)
-    sessions = cross_encoder._loaded.get()[0]
+    sessions = cross_encoder.sessions.opened()
     calls = []
     for session in sessions:
         object.__setattr__(session, "session", _Counting(session.session, calls))
@@ -137,7 +137,7 @@ def test_scores_are_cached_per_query_and_text(cross_encoder: CrossEncoder) -> No
 def test_parallel_sessions_score_exactly_like_one(cross_encoder: CrossEncoder) -> None:
     single = CrossEncoder(cross_encoder.model, workers=1)
     texts = [f"{p} Variant {n}." for n, p in enumerate(PASSAGES * 3)]
-    assert cross_encoder.workers >= 1
+    assert cross_encoder.sessions.workers >= 1
     assert np.array_equal(
         CrossEncoder(cross_encoder.model, workers=2).score(QUESTION, texts), single.score(QUESTION, texts)
     )

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from index.models import BundledModel, Lazy, LoadedModel, load, load_tokenizer, resolve
+from index.models import BundledModel, Lazy, LoadedModel, Sessions, load_tokenizer, resolve
 
 RERANKER = "ms-marco-MiniLM-L-12-v2"
 MAX_QUERY_TOKENS = 128  # a question is ~10-40 tokens; the rest of the 512 is left to the passage
-MAX_WORKERS = 4  # sessions run side by side; more cores than this go to threads inside each
 CACHE_SIZE = 4096  # (query, text) scores kept; ~10 questions' worth of windows is plenty
 
 
@@ -46,11 +43,9 @@ class CrossEncoder:
         # Default 1: batched int8 logits move by up to ~0.6 with their batch mates, and a
         # passage's score must not depend on which other passages were retrieved with it.
         self.batch_size = batch_size or model.batch_size
-        # Short texts: one single-threaded session per core, run side by side, beat one session
-        # spreading each small matrix over all cores (16 windows: 177 vs 229 ms on 2 cores).
-        self.workers = workers or max(1, min(MAX_WORKERS, os.cpu_count() or 1))
-        self._loaded: Lazy[tuple[list[LoadedModel], Any]] = Lazy(self._load)
-        self._pool: Lazy[ThreadPoolExecutor] = Lazy(lambda: ThreadPoolExecutor(self.workers, "cross-encoder"))
+        # Short texts: one single-threaded session per core, side by side (index.models.Sessions).
+        self.sessions = Sessions(model, truncation="only_second", workers=workers)
+        self._query_tokenizer: Lazy[Any] = Lazy(lambda: _query_tokenizer(model))
         self.cache_size = cache_size  # 0: every call computes its scores afresh
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
@@ -75,17 +70,11 @@ class CrossEncoder:
             known = {t: self._cache[(query, t)] for t in set(texts) if (query, t) in self._cache}
         todo = sorted(set(texts) - known.keys(), key=len)  # similar lengths pad less
         batches = [todo[start : start + size] for start in range(0, len(todo), size)]
-        sessions = self._loaded.get()[0]
-        jobs = [(sessions[n % len(sessions)], query, batch) for n, batch in enumerate(batches)]
-        for batch, logits in zip(batches, self._run_all(jobs), strict=True):
+        scored = self.sessions.map(lambda loaded, batch: _score_batch(loaded, query, batch), batches)
+        for batch, logits in zip(batches, scored, strict=True):
             known.update(zip(batch, logits.tolist(), strict=True))
         self._remember(query, {t: known[t] for t in todo})
         return np.array([known[t] for t in texts], dtype=np.float32)
-
-    def _run_all(self, jobs: list[tuple[LoadedModel, str, list[str]]]) -> list[np.ndarray]:
-        if len(jobs) <= 1 or self.workers == 1:
-            return [_score_batch(*job) for job in jobs]
-        return list(self._pool.get().map(lambda job: _score_batch(*job), jobs))
 
     def _remember(self, query: str, scores: dict[str, float]) -> None:
         with self._lock:
@@ -94,20 +83,19 @@ class CrossEncoder:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
-    def _load(self) -> tuple[list[LoadedModel], Any]:
-        threads = max(1, (os.cpu_count() or 1) // self.workers)
-        sessions = [load(self.model, truncation="only_second", threads=threads) for _ in range(self.workers)]
-        # A second tokenizer measures the query alone: "only_second" refuses single texts.
-        query_tokenizer = load_tokenizer(self.model.tokenizer_path, MAX_QUERY_TOKENS)
-        query_tokenizer.no_padding()
-        return sessions, query_tokenizer
-
     def _cap_query(self, query: str) -> str:
         """The query cut to MAX_QUERY_TOKENS, so "only_second" truncation always has room."""
-        encoding = self._loaded.get()[1].encode(query, add_special_tokens=False)
+        encoding = self._query_tokenizer.get().encode(query, add_special_tokens=False)
         if len(encoding.ids) < MAX_QUERY_TOKENS:
             return query
         return query[: encoding.offsets[-1][1]]
+
+
+def _query_tokenizer(model: BundledModel) -> Any:
+    """A tokenizer that measures the query alone: "only_second" truncation refuses single texts."""
+    tokenizer = load_tokenizer(model.tokenizer_path, MAX_QUERY_TOKENS)
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def _score_batch(loaded: LoadedModel, query: str, texts: list[str]) -> np.ndarray:
