@@ -64,15 +64,27 @@ def test_abstain_false_answers_every_part(indexed: IndexSettings) -> None:
     assert not answer.abstained and MISSING.split("{")[0] not in answer.text
 
 
+def test_an_llm_answers_each_part_from_that_parts_evidence(indexed: IndexSettings) -> None:
+    probe = make(indexed).ask(BOTH)
+    first = next(e for e in probe.evidence if "2,500" in e.sentence)
+    second = next(e for e in probe.evidence if "still active" in e.sentence)
+    llm = FakeAnswerer([f"{first.sentence} [{first.id}].", f"{second.sentence} [{second.id}]."])
+    answer = make(indexed, answerer=llm).ask(BOTH)
+    assert answer.answerer == "fake" and "2,500" in answer.text and "still active" in answer.text
+    assert _cited_parts(answer) == [True, True]
+    asked = [prompt[1]["content"] for prompt in llm.prompts]
+    assert len(asked) == 2 and "Question: How many US troops" in asked[0] and "Question: Why did Nuland" in asked[1]
+    assert "2,500" in asked[0] and "still active" in asked[1]  # each part shown its own evidence
+
+
 def test_a_part_the_llm_leaves_out_gets_the_extractive_sentences(indexed: IndexSettings) -> None:
     probe = make(indexed).ask(BOTH)
     first = next(e for e in probe.evidence if "2,500" in e.sentence)
-    llm = FakeAnswerer([f"{first.sentence} [{first.id}]."])
+    llm = FakeAnswerer([f"{first.sentence} [{first.id}]."])  # nothing for the second part
     answer = make(indexed, answerer=llm).ask(BOTH)
     assert answer.answerer == "fake+extractive" and "still active" in answer.text
     assert _cited_parts(answer) == [True, True]
-    prompt = llm.prompts[0][1]["content"]
-    assert "still active" in prompt and "2,500" in prompt  # the LLM saw both parts' best evidence
+    assert any("1 part(s) failed the claim check" in note for note in answer.notes)
 
 
 def test_a_wrong_claim_of_the_llm_is_still_dropped(indexed: IndexSettings) -> None:
