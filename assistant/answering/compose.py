@@ -119,18 +119,6 @@ def merged_evidence(parts: Sequence[PartAnswer]) -> list[Evidence]:
     return [seen[n] for n in sorted(seen)]
 
 
-def interleaved(parts: Sequence[PartAnswer]) -> list[Evidence]:
-    """The answered parts' evidence, best of each part first: what an LLM is shown, so a prompt
-    cut to its budget still holds every part's best sentence."""
-    order: list[Evidence] = []
-    columns = [p.evidence for p in parts if p.answered]
-    for rank in range(max((len(c) for c in columns), default=0)):
-        for column in columns:
-            if rank < len(column) and all(e.id != column[rank].id for e in order):
-                order.append(column[rank])
-    return order
-
-
 def merged_passages(parts: Sequence[PartAnswer]) -> list[Passage]:
     """Every part's passages once, best first by part."""
     return _interleaved_once([p.passages for p in parts])

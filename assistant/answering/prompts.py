@@ -9,16 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.answering.compound import shape, split
+from assistant.answering.compound import shape
 from assistant.retrieval.windows import PREVIOUS_WORDS
 from assistant.types import Evidence
 from index.text import MARKER
 
 # Prompt length is time to first token (~43 prompt tokens/s for the 1.5B model here, docs/benchmarks.md):
 # the best 4 evidence sentences, each with at most the last 16 words of the sentence before it.
+# A compound question's parts are asked one by one, each with its own evidence (assistant.answering.compose).
 MAX_PROMPT_EVIDENCE = 4
-PART_PROMPT_EVIDENCE = 3  # per part of a compound question (assistant.answering.compound) ...
-MAX_COMPOUND_EVIDENCE = 8  # ... and at most this many in all (~500 prompt tokens, ~12 s here)
 # Sentences the cross-encoder reads as unrelated (logit below 0) only distract a small model.
 MIN_PROMPT_SCORE = 0.0
 CONTEXT_WORDS = PREVIOUS_WORDS  # the windows' own rule: evidence built elsewhere is cut the same way
@@ -48,8 +47,6 @@ MEANING = "In this conversation the question means: {query}\n"
 # An overview ("Summarise ...", "What is the timeline of ..."): more evidence, one point a line.
 OVERVIEW = "Answer with the main points, one short sentence each, in time order where the evidence gives dates.\n"
 OVERVIEW_PROMPT_EVIDENCE = 8
-# A compound question: each part listed, so none is left out.
-PARTS = "The question asks {count} things; answer each one, each sentence with its own [n]:\n{parts}\n"
 
 CONDENSE = (
     "Rewrite the last question so that it can be understood without the conversation. "
@@ -94,14 +91,10 @@ def answer_messages(question: str, evidence: Sequence[Evidence], query: str | No
     """Chat messages for an LLM answerer: the best MAX_PROMPT_EVIDENCE sentences (their ids kept),
     the user's question and, for a follow-up, the standalone `query` it was searched as."""
     meaning = MEANING.format(query=escape(query)) if query and query != question else ""
-    asked = split(query or question)
     limit = MAX_PROMPT_EVIDENCE
     if shape(query or question) == "overview":
         meaning += OVERVIEW
         limit = OVERVIEW_PROMPT_EVIDENCE
-    elif len(asked) > 1:
-        meaning += PARTS.format(count=len(asked), parts="\n".join(f"{n}. {escape(p)}" for n, p in enumerate(asked, 1)))
-        limit = min(PART_PROMPT_EVIDENCE * len(asked), MAX_COMPOUND_EVIDENCE)
     shown = prompt_evidence(evidence, limit)
     user = USER.format(evidence=evidence_block(shown), question=escape(question), meaning=meaning)
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
@@ -109,8 +102,7 @@ def answer_messages(question: str, evidence: Sequence[Evidence], query: str | No
 
 def prompt_evidence(evidence: Sequence[Evidence], limit: int = MAX_PROMPT_EVIDENCE) -> list[Evidence]:
     """What an LLM is shown: the first `limit` sentences that the cross-encoder finds related at
-    all (the single best one when none is). A compound question's evidence comes interleaved,
-    each part's best first (assistant.answering.compose.interleaved), so every part is shown."""
+    all (the single best one when none is)."""
     related = [e for e in evidence if e.score >= MIN_PROMPT_SCORE]
     return (related or list(evidence[:1]))[:limit]
 
