@@ -25,7 +25,8 @@ from bench.context import BenchContext
 from bench.report import num, table
 
 RUNS = 3  # repetitions per step (quick: 1); the median is reported
-STEP_TIMEOUT = 1800.0  # seconds; a step past this is killed (a stuck index lock, say)
+STEP_TIMEOUT = 1800.0  # seconds; a step past this is killed (a stuck index lock, say) ...
+SLOWEST_CHUNKS_PER_S = 5.0  # ... or, for a big corpus, past its chunks at this rate
 STEPS = ("cold", "unchanged", "one_changed")
 STEP_LABELS = {"cold": "cold (empty index)", "unchanged": "unchanged re-index", "one_changed": "one file changed"}
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")  # files a paragraph can be appended to safely
@@ -113,10 +114,14 @@ def child_env(ctx: BenchContext, home: Path) -> dict[str, str]:
 
 
 # -- one run of the three steps ------------------------------------------------------
-def index_step(ctx: BenchContext, corpus: Path, home: Path) -> dict[str, Any]:
-    """One `assistant index CORPUS --json` in a fresh process; raises RuntimeError if it fails."""
+def index_step(ctx: BenchContext, corpus: Path, home: Path, chunks: int = 0) -> dict[str, Any]:
+    """One `assistant index CORPUS --json` in a fresh process; raises RuntimeError if it fails.
+    `chunks` (about how many the corpus makes) extends the time allowed: a 100k-chunk step takes
+    over an hour, and the 30 minutes allowed a small one killed the first 100k run at 45k."""
+    timeout = max(STEP_TIMEOUT, chunks / SLOWEST_CHUNKS_PER_S)
     # cwd is the scratch folder: a .env in the user's working folder must not redirect the run
-    done = measure([*launcher(), "index", str(corpus), "--json"], child_env(ctx, home), cwd=home.parent)
+    argv = [*launcher(), "index", str(corpus), "--json"]
+    done = measure(argv, child_env(ctx, home), cwd=home.parent, timeout=timeout)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise RuntimeError(f"`assistant index` exited {done.returncode}: " + " / ".join(tail))

@@ -79,7 +79,7 @@ def _point(ctx: BenchContext, target: int, cap: int, models: tuple[Any, Any]) ->
     partial = target > cap  # a target at the cap is embedded whole, even if it lands a little over
     indexed = subset(corpus.path, folder / "subset", settings, cap) if partial else corpus.path
     ctx.progress(f"scale {target}: indexing {'a subset of ' if partial else ''}{corpus.documents} documents")
-    step = index_step(ctx, indexed, home)
+    step = index_step(ctx, indexed, home, chunks=min(target, cap))
     measured = stored(settings)
     filled = fill(ctx, settings, corpus.path, indexed, SEED) if partial else measured
     point = {
