@@ -13,15 +13,14 @@ import contextlib
 import json
 import logging
 import math
-import os
 import shutil
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from index.files import private_sibling
 from index.store import ChunkStore
 from index.text import INDEX_STOPWORDS, TERM, normalise, stemmer, terms
 
@@ -91,9 +90,7 @@ class LexicalIndex:
         half a cache and two processes saving at once (an indexer and a searcher) never write into
         one folder. When another writer's copy lands first, ours is dropped: both describe the
         store, and the generation stamp tells a reader whether it is current."""
-        unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp = folder.with_name(f"{folder.name}.tmp-{unique}")
-        old = folder.with_name(f"{folder.name}.old-{unique}")
+        tmp, old = private_sibling(folder, "tmp"), private_sibling(folder, "old")
         tmp.mkdir(parents=True)
         try:
             if self.ids:
