@@ -2,11 +2,15 @@
 
 Two stages run side by side. This thread embeds the chunks of consecutive documents in batches
 of EMBED_BATCH (a document's few chunks no longer make a small batch of their own); one writer
-thread performs every store operation, in the order they were queued: a document's pending
-record, its chunks, the deletion of its stale chunks, its committed record. Embedding (onnxruntime,
-which releases the GIL) thus overlaps Chroma's writes (SQLite and HNSW, ~15% of a run when
-they took turns), while the store sees exactly the sequence of the one-thread version, so the
-crash safety of index/ingest.py holds unchanged. The queue is bounded: memory stays flat.
+thread performs every store operation, in the order they were queued. Per batch: the pending
+records of its documents, its chunks, the deletion of their stale chunks, their committed
+records. Every document's chunks are in one batch, so each document still sees the bracketed
+order of index/ingest.py (pending, chunks, stale chunks gone, committed) and its crash safety
+holds unchanged. Records are written a batch at a time because a Chroma write costs ~7 ms of CPU
+however few rows it holds (two per document were ~15% of a 100k-chunk run), and a document the
+manifest has never held has neither chunks to reuse nor stale chunks to delete, so it costs no
+lookup. Embedding (onnxruntime, which releases the GIL) overlaps Chroma's writes. The queue is
+bounded: memory stays flat.
 """
 
 from __future__ import annotations
@@ -115,7 +119,9 @@ class _Batch:
     """Chunks waiting to be embedded, and the documents all of whose chunks are in or before it."""
 
     rows: list[tuple[CleanDocument, Chunk]] = field(default_factory=list)
-    complete: list[tuple[CleanDocument, int, str]] = field(default_factory=list)  # (doc, chunks, origin)
+    pending: list[DocRecord] = field(default_factory=list)  # written before the chunks
+    committed: list[DocRecord] = field(default_factory=list)  # written after them
+    stale: list[str] = field(default_factory=list)  # doc ids that may hold chunks of an older hash
 
 
 def apply_plan(store: ChunkStore, embedder: Embedder, plan: Plan, progress: Progress) -> int:
@@ -155,14 +161,17 @@ def _write_all(
         pending = DocRecord(
             doc.doc_id, previous, doc.content_hash, doc.title, doc.kind, origin=origin, parent=doc.parent
         )
-        writer.put(partial(store.put_record, pending))
-        present = store.existing_ids([c.chunk_id for c in chunks])  # written by a run that was killed
-        todo = [c for c in chunks if c.chunk_id not in present]
+        todo = chunks
+        if old is not None:  # a run that was killed may have written some of these already
+            present = store.existing_ids([c.chunk_id for c in chunks])
+            todo = [c for c in chunks if c.chunk_id not in present]
+            batch.stale.append(doc.doc_id)
         reused = len(chunks) - len(todo)
         if reused:
             writer.put(partial(progress, reused))
         batch.rows += [(doc, c) for c in todo]
-        batch.complete.append((doc, len(chunks), origin))
+        batch.pending.append(pending)
+        batch.committed.append(replace(pending, content_hash=doc.content_hash, pending="", chunks=len(chunks)))
         embedded += len(todo)
         if len(batch.rows) >= EMBED_BATCH:
             _flush(store, embedder, batch, writer, progress)
@@ -172,7 +181,8 @@ def _write_all(
 
 
 def _flush(store: ChunkStore, embedder: Embedder, batch: _Batch, writer: _Writer, progress: Progress) -> None:
-    """Embed the batch here; queue its upsert, then the commits of the documents it completes."""
+    """Embed the batch here; queue its pending records, its upsert, then the commits of its documents."""
+    writer.put(partial(store.put_records, batch.pending))
     if batch.rows:
         rows = batch.rows
         vectors = embedder.embed_documents([embed_text(doc.title, c.text) for doc, c in rows])
@@ -184,13 +194,14 @@ def _flush(store: ChunkStore, embedder: Embedder, batch: _Batch, writer: _Writer
             progress(len(ids))
 
         writer.put(upsert)
-    for doc, count, origin in batch.complete:
-        writer.put(partial(_commit, store, doc, count, origin))
+    writer.put(partial(_commit, store, batch))
 
 
-def _commit(store: ChunkStore, doc: CleanDocument, chunks: int, origin: str) -> None:
-    store.delete_chunks(doc.doc_id, keep_hash=doc.content_hash)
-    store.put_record(DocRecord(doc.doc_id, doc.content_hash, "", doc.title, doc.kind, chunks, origin, doc.parent))
+def _commit(store: ChunkStore, batch: _Batch) -> None:
+    hashes = {record.doc_id: record.content_hash for record in batch.committed}
+    for doc_id in batch.stale:
+        store.delete_chunks(doc_id, keep_hash=hashes[doc_id])
+    store.put_records(batch.committed)
 
 
 def remove_doc(store: ChunkStore, record: DocRecord) -> None:

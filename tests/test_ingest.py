@@ -217,6 +217,49 @@ def test_an_interrupted_document_is_finished_by_the_next_run(
     assert not store.manifest()[target.name].pending
 
 
+def test_records_are_written_a_batch_at_a_time_and_still_bracket_each_document(
+    corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Chroma write costs the same few ms however few rows it holds (index/write.py): a
+    fresh run writes one call of pending records and one of committed records per embedding
+    batch, never looks up or deletes chunks of documents the manifest never held, and each
+    document still goes pending -> its chunks -> committed."""
+    store = ChunkStore.open(index_settings)
+    log: list[tuple[str, tuple[str, ...]]] = []
+
+    def spy(name: str, ids_of):  # type: ignore[no-untyped-def]
+        real = getattr(store, name)
+
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            log.append((name, tuple(ids_of(*args, **kwargs))))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, call)
+
+    spy("put_records", lambda records: [(r.doc_id, r.pending or "committed") for r in records])
+    spy("upsert", lambda ids, *rest: ids)
+    spy("existing_ids", lambda ids: ids)
+    spy("delete_chunks", lambda doc_id, **kw: [doc_id])
+    summary = run_index(corpus, index_settings, hashing, store=store)
+
+    names = [name for name, _ in log]
+    batches = names.count("upsert")
+    assert len(summary.added) == 5 and batches >= 1
+    assert names.count("put_records") == 2 * batches  # not two per document
+    assert "existing_ids" not in names and "delete_chunks" not in names
+    chunk_doc = {cid: meta["doc_id"] for cid, meta, _ in store.iter_chunks()}
+    manifest = store.manifest()
+    for doc_id in summary.added:
+        events: list[str] = []
+        for name, keys in log:
+            if name == "put_records":
+                events += [state for owner, state in keys if owner == doc_id]
+            elif any(chunk_doc.get(key) == doc_id for key in keys):
+                events.append("chunks")
+        assert events == [manifest[doc_id].content_hash, "chunks", "committed"], doc_id
+    assert not any(r.pending for r in manifest.values())
+
+
 def test_every_sentence_can_be_located_on_its_own_lines(
     corpus: Path, index_settings: IndexSettings, hashing: HashingEmbedder
 ) -> None:
