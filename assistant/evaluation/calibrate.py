@@ -91,11 +91,19 @@ def fit(rows: Sequence[Row], features: Sequence[str] | None = None, *, l2: float
             f"calibrating needs at least {MIN_EACH} answerable and {MIN_EACH} unanswerable questions; "
             f"this set has {answerable} and {len(rows) - answerable}"
         )
-    x = _matrix(rows, features)
+    y = np.array([r.answerable for r in rows], dtype=np.float64)
+    bias, weights, means, scales = fit_logistic(_matrix(rows, features), y, l2=l2)
+    return Calibration(features, weights, bias, means, scales, 0.5, "")
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, *, l2: float = L2
+) -> tuple[float, tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    """P(y=1) = sigmoid(bias + weights . (x - means) / scales), by Newton's method with a ridge on
+    the standardised weights; returns (bias, weights, means, scales)."""
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales[scales == 0] = 1.0
-    z = np.hstack([np.ones((len(rows), 1)), (x - means) / scales])
-    y = np.array([r.answerable for r in rows], dtype=np.float64)
+    z = np.hstack([np.ones((len(x), 1)), (x - means) / scales])
     w = np.zeros(z.shape[1])
     ridge = np.eye(z.shape[1]) * l2
     ridge[0, 0] = 0.0  # the bias is not shrunk
@@ -107,7 +115,7 @@ def fit(rows: Sequence[Row], features: Sequence[str] | None = None, *, l2: float
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return Calibration(features, tuple(w[1:]), float(w[0]), tuple(means), tuple(scales), 0.5, "")
+    return float(w[0]), tuple(float(v) for v in w[1:]), tuple(means), tuple(scales)
 
 
 def tradeoff(rows: Sequence[Row], calibration: Calibration, thresholds: Sequence[float]) -> list[dict[str, float]]:
