@@ -7,10 +7,11 @@ records of its documents, its chunks, the deletion of their stale chunks, their 
 records. Every document's chunks are in one batch, so each document still sees the bracketed
 order of index/ingest.py (pending, chunks, stale chunks gone, committed) and its crash safety
 holds unchanged. Records are written a batch at a time because a Chroma write costs ~7 ms of CPU
-however few rows it holds (two per document were ~15% of a 100k-chunk run), and a document the
-manifest has never held has neither chunks to reuse nor stale chunks to delete, so it costs no
-lookup. Embedding (onnxruntime, which releases the GIL) overlaps Chroma's writes. The queue is
-bounded: memory stays flat.
+however few rows it holds, and a document the manifest has never held has neither chunks to
+reuse nor stale chunks to delete, so it costs no lookup (together ~5 min of CPU on a 17k-document
+folder; a 2,024-chunk folder indexed 1.3x faster without them, docs/benchmarks.md). Embedding
+(onnxruntime, which releases the GIL) overlaps Chroma's writes. The queue is bounded: memory stays
+flat.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class _Writer:
 
 @dataclass
 class _Batch:
-    """Chunks waiting to be embedded, and the documents all of whose chunks are in or before it."""
+    """Chunks waiting to be embedded, and the records of the documents whose chunks are all in it."""
 
     rows: list[tuple[CleanDocument, Chunk]] = field(default_factory=list)
     pending: list[DocRecord] = field(default_factory=list)  # written before the chunks
