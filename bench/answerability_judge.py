@@ -117,6 +117,12 @@ def rates(score: np.ndarray, bad: np.ndarray, threshold: float) -> tuple[float, 
     return float(np.mean(score[bad] >= threshold)), float(np.mean(score[~bad] >= threshold))
 
 
+def _probability(x: np.ndarray, fitted: tuple[float, Any, Any, Any]) -> np.ndarray:
+    """P(unanswerable) of each row under `fit_logistic`'s (bias, weights, means, scales)."""
+    bias, weights, means, scales = (np.asarray(v, dtype=np.float64) for v in fitted)
+    return np.asarray(1 / (1 + np.exp(-(bias + ((x - means) / scales) @ weights))))
+
+
 def compare(fit_rows: Sequence[dict[str, Any]], report_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per feature set: fitted on the fitting rows, scored on both."""
     table = []
@@ -125,12 +131,8 @@ def compare(fit_rows: Sequence[dict[str, Any]], report_rows: Sequence[dict[str, 
     for features in FEATURES:
         x_fit = np.array([[r[f] for f in features] for r in fit_rows], dtype=np.float64)
         x_report = np.array([[r[f] for f in features] for r in report_rows], dtype=np.float64)
-        bias, weights, means, scales = fit_logistic(x_fit, fit_bad.astype(np.float64))
-
-        def score(x: np.ndarray, b: float = bias, w: Any = weights, m: Any = means, s: Any = scales) -> np.ndarray:
-            return np.asarray(1 / (1 + np.exp(-(b + ((x - np.array(m)) / np.array(s)) @ np.array(w)))))
-
-        s_fit, s_report = score(x_fit), score(x_report)
+        fitted = fit_logistic(x_fit, fit_bad.astype(np.float64))
+        s_fit, s_report = _probability(x_fit, fitted), _probability(x_report, fitted)
         threshold = at_budget(s_fit, fit_bad)
         table.append(
             {
