@@ -252,6 +252,26 @@ def test_a_follow_up_to_a_follow_up_is_resolved_through_the_chain() -> None:
     assert resolve("What is the population there?", history).query == "What is the population in Kobani?"
 
 
+AUSTRALIA = ("What is the capital of Australia?", ABSTAINED)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many US troops are in Syria, and why did Nuland say withdrawing them was not an option?",
+        "How many fighters escaped, and where did they go?",
+        "Why were the talks delayed and who delayed them?",
+    ],
+)
+def test_they_and_them_after_a_plural_of_the_questions_own_earlier_clause_mean_it(question: str) -> None:
+    resolution = resolve(question, turn(*AUSTRALIA))
+    assert resolution.query == question and resolution.kind == "independent", resolution
+
+
+def test_they_in_the_same_clause_as_the_plural_still_refers_back() -> None:
+    assert resolve("How many troops did they send?", turn(*WORLD_CUP)).query == "How many troops did France send?"
+
+
 def test_a_pronoun_with_nothing_to_refer_to_is_left_as_it_is() -> None:
     resolution = resolve("Where was she born?", turn(*TROOPS))
     assert resolution.kind == "unresolved" and resolution.query == "Where was she born?"

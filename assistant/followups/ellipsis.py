@@ -131,7 +131,7 @@ def own_subject(question: str) -> bool:
         return False  # "Which one is cheaper?", "What did the latter say?"
     if asked.words.names or any(year_or_number(low) for low in asked.words.low):
         return True
-    phrases = [asked.subject, *asked.objects]  # "How long does it take [to renew a passport]?"
+    phrases = [asked.subject, asked.counted, *asked.objects]  # "How long does it take [to renew a passport]?"
     words = [word for phrase in phrases if phrase is not None for word in phrase.text.lower().split()]
     return any(word not in CLOSED | OPENERS | _CONTEXT_WORDS for word in words)
 

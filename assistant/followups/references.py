@@ -17,6 +17,7 @@ from assistant.followups.phrases import (
     Asked,
     Phrase,
     Words,
+    analyse,
     content_words,
     is_name,
     places,
@@ -147,12 +148,29 @@ def _points_outside(words: Words, i: int) -> bool:
         return not _existential(words, i)
     if low in _BOUND_BY_OWN_NAME | {"her"} and any(name.j <= i for name in words.names):
         return low == "her" and not _possessive_her(words, i)  # object "her" may be someone else
+    if PRONOUNS[low] == "group" and low not in _DEMONSTRATIVES and _bound_by_own_plural(words, i):
+        return False
     if low in _DEMONSTRATIVES and nxt is not None:
         if nxt in _TIME_NOUNS:
             return False  # "this year"
         # "that he ...", "that the plan ...": a conjunction, not a pronoun
         return not (low == "that" and (nxt in PERSONAL | DETERMINERS | {"there"} or words.name_at(i + 1)))
     return True
+
+
+_CLAUSE_BREAK = re.compile(r"[,;]|\b(?:and|but|because|while|or)\b", re.IGNORECASE)
+
+
+def _bound_by_own_plural(words: Words, i: int) -> bool:
+    """ "How many US troops are in Syria, and why is withdrawing them not an option?": a plural an
+    earlier clause of the question names is what "they" or "them" means. Not in the same clause:
+    in "How many troops did they send?" or "What did the ministers say about them?" it is someone
+    else."""
+    breaks = list(_CLAUSE_BREAK.finditer(words.text, 0, words.words[i].start))
+    if not breaks:
+        return False
+    earlier = analyse(words.text[: breaks[-1].start()])
+    return any(p is not None and plural(p.text) for p in (earlier.counted, earlier.subject, *earlier.objects))
 
 
 def _reference(words: Words, i: int) -> Reference:
