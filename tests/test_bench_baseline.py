@@ -58,6 +58,8 @@ class FakeChatter:
         "The answer is not provided in the given context.",
         "The documents provided do not mention how IS cells organise their shipments.",
         "That detail is not found in any of the documents.",
+        "Not in the documents.",
+        "The reason is not stated in the passages.",
         NOT_FOUND,
     ],
 )
@@ -75,6 +77,8 @@ def test_refusals_are_detected(text: str) -> None:
         "The US did not have enough troops in the region.",
         "Visas were not given to the delegation.",
         "No weapons were found at the site.",
+        "The move was not in the context of a truce.",
+        "The troops were not in the documents' list of units that left.",
         "We do know that 900 troops remain.",
         "Officials do not say much about it; the base holds 2,500 troops.",
         "",

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import NOT_FOUND
+from assistant import NOT_FOUND, Assistant, Settings
 from assistant.answering.compose import MISSING, OverviewComposer, numbered
 from assistant.types import Evidence, Passage
 from index.ingest import run_index
 from index.settings import IndexSettings
 from index.text import marker_numbers
-from tests.fakes import FakeAnswerer, HashingEmbedder
+from tests.fakes import FakeAnswerer, HashingEmbedder, LexicalScorer
 from tests.test_assistant import make
 
 BOTH = (
@@ -85,6 +85,31 @@ def test_a_part_the_llm_leaves_out_gets_the_extractive_sentences(indexed: IndexS
     assert answer.answerer == "fake+extractive" and "still active" in answer.text
     assert _cited_parts(answer) == [True, True]
     assert any("1 part(s) failed the claim check" in note for note in answer.notes)
+
+
+@pytest.mark.parametrize("trust", [False, True])
+def test_a_part_the_llm_refuses_is_named_missing_only_when_refusals_are_trusted(
+    indexed: IndexSettings, trust: bool
+) -> None:
+    probe = make(indexed).ask(BOTH)
+    first = next(e for e in probe.evidence if "2,500" in e.sentence)
+    llm = FakeAnswerer([f"{first.sentence} [{first.id}].", "The documents do not say why."])
+    settings = Settings(index=indexed, trust_refusals=trust)
+    bot = Assistant(settings, embedder=HashingEmbedder(), scorer=LexicalScorer(), answerer=llm, abstain_threshold=0.5)
+    answer = bot.ask(BOTH)
+    assert "2,500" in answer.text and not answer.abstained
+    second = probe.decision["parts"][1]["text"]
+    assert answer.text.endswith(MISSING.format(part=second)) is trust
+    assert ("still active" in answer.text) is not trust  # untrusted: the extractive sentences fill it in
+    assert [p["abstain"] for p in answer.decision["parts"]] == [False, False]  # the decision answered both
+
+
+def test_when_every_part_is_refused_and_trusted_the_answer_abstains(indexed: IndexSettings) -> None:
+    llm = FakeAnswerer(["Not in the documents.", "The documents do not say."])
+    settings = Settings(index=indexed, trust_refusals=True)
+    bot = Assistant(settings, embedder=HashingEmbedder(), scorer=LexicalScorer(), answerer=llm, abstain_threshold=0.5)
+    answer = bot.ask(BOTH)
+    assert answer.abstained and any("found no answer" in note for note in answer.notes)
 
 
 def test_a_wrong_claim_of_the_llm_is_still_dropped(indexed: IndexSettings) -> None:

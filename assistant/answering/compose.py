@@ -82,10 +82,11 @@ class PartAnswer:
     evidence: tuple[Evidence, ...]  # numbered in the whole question's evidence list
     decision: Decision
     forced: bool = False  # answered whatever the decision (`ask(..., abstain=False)`)
+    refused: bool = False  # the LLM said the documents do not answer it, and ASSISTANT_TRUST_REFUSALS=true
 
     @property
     def answered(self) -> bool:
-        return self.forced or not self.decision.abstain
+        return (self.forced or not self.decision.abstain) and not self.refused
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -237,7 +238,7 @@ def stream_compound(
     if not any(a.answered for a in answers):
         yield abstained(base, bot.answerer.name, timer)
         return
-    yield from _compose(bot.answerer, base, answers, timer, started)
+    yield from _compose(bot.answerer, base, answers, timer, started, trust_refusals=bot.settings.trust_refusals)
 
 
 def _base(question: str, query: str, answers: Sequence[PartAnswer]) -> Answer:
@@ -257,16 +258,27 @@ def _base(question: str, query: str, answers: Sequence[PartAnswer]) -> Answer:
 
 
 def _compose(
-    answerer: Answerer, base: Answer, answers: Sequence[PartAnswer], timer: Timer, started: float
+    answerer: Answerer,
+    base: Answer,
+    answers: Sequence[PartAnswer],
+    timer: Timer,
+    started: float,
+    *,
+    trust_refusals: bool = False,
 ) -> Iterator[str | Answer]:
-    """The extractive sentences of every part, or the LLM's text with a part it left out filled in."""
+    """The extractive sentences of every part, or the LLM's text with a part it left out filled in
+    (or, with `trust_refusals`, a part it says the documents do not answer named as missing)."""
     name, notes, evidence = answerer.name, [], list(base.evidence)
     if isinstance(answerer, ExtractiveAnswerer):
         text = extractive_parts(answers)
         yield text
         checked = check(text, evidence)
     else:
-        said, replaced, refusals = yield from llm_parts(answerer, answers)
+        said, replaced, refusals, refused = yield from llm_parts(answerer, answers, trust_refusals=trust_refusals)
+        answers = [replace(a, refused=True) if a.part in refused else a for a in answers]
+        if not any(a.answered for a in answers):
+            yield abstained(base, name, timer, note=f"{name} found no answer in the evidence")
+            return
         checked = check(said, evidence)
         if refusals and said.strip():
             notes.append(f"{name} said part of the question is not in the documents: {refusals[0]!r}")
@@ -279,14 +291,18 @@ def _compose(
     yield _final(base, checked, name, missing_lines(answers), notes, timer)
 
 
-def llm_parts(answerer: Answerer, answers: Sequence[PartAnswer]) -> Generator[str, None, tuple[str, int, list[str]]]:
+def llm_parts(
+    answerer: Answerer, answers: Sequence[PartAnswer], *, trust_refusals: bool = False
+) -> Generator[str, None, tuple[str, int, list[str], list[Part]]]:
     """An LLM asked each answered part on its own, shown only that part's evidence; streams its
     text and returns (the parts' texts joined, how many parts got the extractive sentences
-    instead, the refusals it wrote). Asked all parts in one prompt, the bundled 1.5B model lost
-    one of them to the claim check in 19 of 30 compound questions on the fitting side. A part's
-    text that keeps no sentence through the claim check is replaced by its extractive sentences."""
+    instead, the refusals it wrote, the parts it refused when refusals are trusted). Asked all
+    parts in one prompt, the bundled 1.5B model lost one of them to the claim check in 19 of 30
+    compound questions on the fitting side. A part's text that keeps no sentence through the
+    claim check is replaced by its extractive sentences, unless it is a refusal and
+    `trust_refusals` (ASSISTANT_TRUST_REFUSALS) takes it at its word, as for a single question."""
     texts: list[str] = []
-    replaced, refusals = 0, []
+    replaced, refusals, refused_parts = 0, [], []
     for n, answer in enumerate(a for a in answers if a.answered):
         if n:
             yield " "
@@ -296,12 +312,14 @@ def llm_parts(answerer: Answerer, answers: Sequence[PartAnswer]) -> Generator[st
             yield piece
         said, refused = split_refusals("".join(pieces).strip())
         refusals += refused
-        if check(said, answer.evidence).supported:
+        if refused and not said.strip() and trust_refusals:
+            refused_parts.append(answer.part)
+        elif check(said, answer.evidence).supported:
             texts.append(said)
         else:
             replaced += 1
             texts.append(extractive_parts([answer]))
-    return " ".join(t for t in texts if t), replaced, refusals
+    return " ".join(t for t in texts if t), replaced, refusals, refused_parts
 
 
 def _final(base: Answer, checked: Checked, name: str, missing: list[str], notes: list[str], timer: Timer) -> Answer:
