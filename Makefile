@@ -100,10 +100,13 @@ lint: install-dev
 # Writes bench/results/results.json and bench/results/benchmarks.md (see `python -m bench --help`;
 # the bench package is run from this folder, it is not installed with the product), then refits
 # the answer-or-abstain calibration on the outside set and prints it against the shipped one
-# (bench/calibrate.py; `--write` replaces assistant/answering/calibration.json).
+# (bench/calibrate.py; `--write` replaces assistant/answering/calibration.json), and the one for
+# ASSISTANT_JUDGE=local (bench/answerability_judge.py: ~1.5 h the first time, cached after;
+# `--write` replaces assistant/answering/calibration-judge.json).
 bench: install-dev install-local
 	$(BIN)/python -m bench --progress
 	$(BIN)/python -m bench.calibrate | tee bench/results/calibrate-output.txt
+	$(BIN)/python -m bench.answerability_judge | tee bench/results/judge-output.txt
 
 clean:
 	rm -rf .assistant .pytest_cache

@@ -25,6 +25,7 @@ from assistant.answering.compose import (
 from assistant.answering.compound import shape
 from assistant.answering.decision import Calibration, Decision, decide, load_calibration, signals
 from assistant.answering.evidence import select_evidence
+from assistant.answering.judge import Judge, judge_evidence
 from assistant.answering.outcome import Timer, abstained
 from assistant.answering.refusals import split_refusals
 from assistant.checking.citations import check
@@ -63,6 +64,7 @@ class Assistant:
         fallback: Answerer | None = None,
         calibration: Calibration | None = None,
         abstain_threshold: float | None = None,
+        judge: Judge | None = None,
     ) -> None:
         from assistant.retrieval.rerank import CrossEncoder
         from index.embed import make_embedder
@@ -77,7 +79,15 @@ class Assistant:
         # (fake scorers in tests), or the collection's own (`assistant calibrate`), or the shipped one.
         if calibration is None and abstain_threshold is not None:
             calibration = Calibration.cutoff("best_typed", abstain_threshold)
-        self.calibration = calibration or load_calibration(settings.index.home, settings.index.collection)
+        self.judge = judge  # the opt-in answerability judge (ASSISTANT_JUDGE; assistant.answering.judge)
+        self.calibration = calibration or load_calibration(
+            settings.index.home, settings.index.collection, judged=judge is not None
+        )
+        if self.calibration.needs_judge and judge is None:
+            raise ConfigError(
+                f"the calibration {self.calibration.source!r} weighs the judge's signal; set ASSISTANT_JUDGE=local "
+                "or refit it without the judge (`assistant calibrate`)"
+            )
         # The BM25 index in memory: lent by `share` only when it belongs to this store.
         self.lexical = lexical if lexical is not None and lexical.store is self.store else LexicalCache(self.store)
         self.retriever = Retriever(self.store, self.embedder, self.scorer, lexical=self.lexical)
@@ -99,7 +109,8 @@ class Assistant:
         or an Answerer object; an LLM answerer also rewrites follow-ups. `llm`, any llama-index
         LLM object, answers instead through the same prompt and claim check
         (assistant/integrations/llama_index_llm.py). `share` lends its store, embedder,
-        cross-encoder and BM25 index (loaded once per process); `parts` override any of them.
+        cross-encoder, BM25 index and judge (loaded once per process; not the judge to a local
+        answerer, which judges on its own model); `parts` override any of them.
         Raises ConfigError when the named answerer cannot be built, or both are given.
         """
         if llm is not None:
@@ -116,6 +127,11 @@ class Assistant:
             lent = {"store": share.store, "embedder": share.embedder, "scorer": share.scorer, "lexical": share.lexical}
             parts = {**lent, **parts}
         parts.setdefault("rewriter", getattr(answerer, "rewrite", None))
+        if "judge" not in parts:
+            from assistant.answering.judge import make_judge, shares_model
+
+            shared = share.judge if share is not None and not shares_model(answerer) else None
+            parts["judge"] = shared or make_judge(settings, answerer)
         return cls(settings, answerer=answerer, **parts)
 
     @classmethod
@@ -249,13 +265,19 @@ class Assistant:
         """Answer or abstain (assistant.answering.decision). The kind of answer asked for comes from `typed`
         (this question: "Who leads the SDF?" after a how-many question wants no number; the
         previous one for "And in Syria?"); the question's vocabulary from the searched `query`."""
-        return decide(signals(query, passages, evidence, self.lexical.current(), asked=typed), self.calibration)
+        found = signals(query, passages, evidence, self.lexical.current(), asked=typed)
+        if self.judge is not None:
+            found = replace(found, judge=round(judge_evidence(self.judge, query, evidence), 4))
+        return decide(found, self.calibration)
 
     def warm_up(self) -> None:
         """Load every model now rather than on the first question (the chat window does this at
-        start); an LLM answerer also reads its fixed system prompt into its cache."""
+        start); an LLM answerer also reads its fixed system prompt into its cache, and a judge
+        loads its model (ASSISTANT_JUDGE)."""
         self.embedder.embed_query("warm up")
         self.scorer.score("warm up", ["the models are loaded"])
+        if self.judge is not None:
+            self.judge("Are the models loaded?", ["The models are loaded."])
         warm = getattr(self.answerer, "warm_up", None)
         if callable(warm):
             warm()

@@ -115,6 +115,18 @@ def check_local(settings: Settings) -> Check:
     return Check("llm", "ok", f"local model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (bundled) via llama-cpp-python{joined}")
 
 
+def check_judge(settings: Settings) -> Check:
+    """ASSISTANT_JUDGE=local needs the local model; off needs nothing."""
+    if settings.judge == "off":
+        return Check("judge", "ok", "ASSISTANT_JUDGE=off: the decision uses the pipeline's own signals")
+    from assistant.answering.local_model import unavailable
+
+    reason = unavailable(settings)
+    if reason is not None:
+        return Check("judge", "fail", f"ASSISTANT_JUDGE=local, but {reason}", "run `make install-local`")
+    return Check("judge", "ok", "ASSISTANT_JUDGE=local: the local model reads the evidence before each decision")
+
+
 def _probe_openai(settings: Settings) -> Check:
     import httpx
 
@@ -149,6 +161,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     check_tokenizer,
     check_store,
     check_llm,
+    check_judge,
     check_ocr,
 )
 

@@ -77,6 +77,7 @@ SIGNAL_MEANINGS = {
     "soft_fit": "the best sentence names someone or somewhere new",
     "dense_top": "best passage's embedding similarity",
     "agree": "best passage found by both dense and keyword search",
+    "judge": "local LLM's log-odds that the best evidence answers (ASSISTANT_JUDGE)",
 }
 
 

@@ -80,9 +80,21 @@ def rows_for(name: str, questions: list[Question], work: Path, bot: Assistant) -
     return rows
 
 
+def reporting_curves(rows: list[Row], models: dict[str, Calibration]) -> dict[str, list[tuple[float, float]]]:
+    """Each model's (false abstentions, abstention recall) on `rows` at every threshold 0.01..0.99."""
+    fine = [i / 100 for i in range(1, 100)]
+    return {
+        f"{name} (reporting split)": [
+            (row["false_abstentions"], row["abstention_recall"]) for row in tradeoff(rows, model, fine)
+        ]
+        for name, model in models.items()
+    }
+
+
 def tradeoff_svg(curves: dict[str, list[tuple[float, float]]], points: dict[str, tuple[float, float]]) -> str:
     """A small SVG: abstention recall (y) against false abstentions (x), one line per model."""
-    size, pad, colours = 320, 40, ["#1c7ed6", "#e8590c", "#2f9e44", "#862e9c"]
+    size, pad = 320, 40
+    colours = ["#1c7ed6", "#e8590c", "#2f9e44", "#862e9c", "#f08c00", "#495057", "#c2255c"]
 
     def xy(fa: float, recall: float) -> str:
         return f"{pad + fa * size:.1f},{pad + (1 - recall) * size:.1f}"
@@ -101,12 +113,14 @@ def tradeoff_svg(curves: dict[str, list[tuple[float, float]]], points: dict[str,
     ]
     for i, (name, curve) in enumerate(curves.items()):
         line = " ".join(xy(fa, recall) for fa, recall in [(0.0, 0.0), *sorted(curve), (1.0, 1.0)])
-        out.append(f"<polyline points='{line}' fill='none' stroke='{colours[i]}' stroke-width='2'/>")
-        out.append(f"<text x='{pad + size + 12}' y='{pad + 14 + 16 * i}' fill='{colours[i]}'>{name}</text>")
+        colour = colours[i % len(colours)]
+        out.append(f"<polyline points='{line}' fill='none' stroke='{colour}' stroke-width='2'/>")
+        out.append(f"<text x='{pad + size + 12}' y='{pad + 14 + 16 * i}' fill='{colour}'>{name}</text>")
     for j, (name, (fa, recall)) in enumerate(points.items(), start=len(curves)):
         x, y = xy(fa, recall).split(",")
-        out.append(f"<circle cx='{x}' cy='{y}' r='4' fill='{colours[j % 4]}'/>")
-        out.append(f"<text x='{pad + size + 12}' y='{pad + 14 + 16 * j}' fill='{colours[j % 4]}'>● {name}</text>")
+        colour = colours[j % len(colours)]
+        out.append(f"<circle cx='{x}' cy='{y}' r='4' fill='{colour}'/>")
+        out.append(f"<text x='{pad + size + 12}' y='{pad + 14 + 16 * j}' fill='{colour}'>● {name}</text>")
     out.append(f"<text x='{pad + 4}' y='{pad + 14}' fill='#2b8a3e'>target: recall ≥ 0.80 at ≤ 0.10</text>")
     out.append("</svg>")
     return "\n".join(out)
@@ -147,13 +161,7 @@ def main() -> None:
         old = tradeoff(rows[part], before, [before.threshold])[0]
         print(f"\nbefore (logit >= 2.0), {part} split: {json.dumps({k: round(v, 3) for k, v in old.items()})}")
     calibration = models[SHIPPED_MODEL]
-    fine = [i / 100 for i in range(1, 100)]
-    curves = {
-        f"{name} (reporting split)": [
-            (row["false_abstentions"], row["abstention_recall"]) for row in tradeoff(rows["report"], model, fine)
-        ]
-        for name, model in models.items()
-    }
+    curves = reporting_curves(rows["report"], models)
     chosen = tradeoff(rows["report"], calibration, [calibration.threshold])[0]
     old = tradeoff(rows["report"], before, [before.threshold])[0]
     points = {

@@ -143,3 +143,16 @@ class HashingEmbedder:
 def register_fake_embedders() -> None:
     """Make "hashing" selectable by name (ASSISTANT_EMBED_MODEL=hashing) in this process only."""
     register_embedder("hashing", lambda _settings: HashingEmbedder())
+
+
+class FakeJudge:
+    """An answerability judge stand-in (assistant.answering.judge.Judge): +3 when some context
+    holds every word of `answers_with`, else -3; logs what it was shown."""
+
+    def __init__(self, answers_with: str = "") -> None:
+        self.wanted = set(words(answers_with))
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def __call__(self, question: str, contexts: Sequence[str]) -> float:
+        self.calls.append((question, list(contexts)))
+        return 3.0 if any(self.wanted <= set(words(c)) for c in contexts) else -3.0

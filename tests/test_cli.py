@@ -31,7 +31,7 @@ def test_index_status_doctor_on_the_sample_corpus(tmp_path: Path) -> None:
     code, checks = run_json(["doctor"], env)
     by_name = {c["name"]: c for c in checks}
     assert code == 0
-    assert {"embedding model", "reranker", "tiktoken cache", "store", "llm"} <= set(by_name)
+    assert {"embedding model", "reranker", "tiktoken cache", "store", "llm", "judge"} <= set(by_name)
     assert by_name["store"]["status"] == "ok" and "chunks" in by_name["store"]["detail"]
 
     again = run_cli(["index", str(SAMPLE_CORPUS)], env)

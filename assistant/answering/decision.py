@@ -30,6 +30,8 @@ from index.errors import ConfigError
 from index.files import write_atomically
 
 SHIPPED = Path(__file__).with_name("calibration.json")
+SHIPPED_JUDGED = Path(__file__).with_name("calibration-judge.json")  # for ASSISTANT_JUDGE=local
+JUDGED = ("judge",)  # signals only a judge computes (Signals.judge)
 CALIBRATION_VERSION = 1
 NO_SCORE = -12.0  # a cross-encoder logit below any real one (they run about -11..11)
 TOP_PASSAGES = 5  # the passages evidence is drawn from (evidence.PASSAGES_FOR_EVIDENCE)
@@ -59,10 +61,16 @@ class Signals:
     soft_fit: float  # 1 when the best sentence holds a name the question does not (person/place asked)
     dense_top: float  # cosine similarity of the best passage to the question
     agree: float  # 1 when the best passage was found by both dense and BM25 search
+    judge: float = 0.0  # the local LLM's log-odds that the best evidence answers (judge.py; 0: no judge ran)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def cheap(cls) -> tuple[str, ...]:
+        """The signals computed for every question: all but the opt-in judge's."""
+        return tuple(n for n in cls.names() if n not in JUDGED)
 
     def values(self) -> tuple[float, ...]:
         return tuple(float(getattr(self, name)) for name in self.names())
@@ -146,6 +154,11 @@ class Calibration:
         scorers on their own scale; the behaviour before calibration was "best_typed" >= 2.0)."""
         return cls((feature,), (50.0,), 0.0, (value - 1e-6,), (1.0,), 0.5, source or f"{feature} >= {value:g}")
 
+    @property
+    def needs_judge(self) -> bool:
+        """It weighs a signal only a judge computes (ASSISTANT_JUDGE)."""
+        return any(f in JUDGED for f in self.features)
+
     def probability(self, s: Signals) -> float:
         values = dict(zip(Signals.names(), s.values(), strict=True))
         z = self.bias + sum(
@@ -227,12 +240,14 @@ def decide(s: Signals, calibration: Calibration) -> Decision:
     )
 
 
-def user_calibration_path(home: Path, collection: str) -> Path:
-    """Where `assistant calibrate` keeps a calibration fitted for one collection."""
-    return home / f"calibration-{collection}.json"
+def user_calibration_path(home: Path, collection: str, *, judged: bool = False) -> Path:
+    """Where `assistant calibrate` keeps a calibration fitted for one collection (with the judge:
+    another file, so that turning the judge on or off never mixes the two)."""
+    return home / (f"calibration-{collection}.judged.json" if judged else f"calibration-{collection}.json")
 
 
-def load_calibration(home: Path, collection: str) -> Calibration:
-    """The collection's own calibration when `assistant calibrate` made one, else the shipped one."""
-    own = user_calibration_path(home, collection)
-    return Calibration.load(own if own.is_file() else SHIPPED)
+def load_calibration(home: Path, collection: str, *, judged: bool = False) -> Calibration:
+    """The collection's own calibration when `assistant calibrate` made one, else the shipped
+    one; with `judged` (ASSISTANT_JUDGE on) those fitted with the judge's signal."""
+    own = user_calibration_path(home, collection, judged=judged)
+    return Calibration.load(own if own.is_file() else SHIPPED_JUDGED if judged else SHIPPED)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.decision import SHIPPED, Calibration, Signals, user_calibration_path
+from assistant.answering.decision import SHIPPED, SHIPPED_JUDGED, Calibration, Signals, user_calibration_path
 from assistant.errors import QuestionSetError
 from assistant.evaluation.questions import Question, load_questions
 from assistant.settings import Settings
@@ -83,8 +83,9 @@ def _matrix(rows: Sequence[Row], features: Sequence[str]) -> np.ndarray:
 
 
 def fit(rows: Sequence[Row], features: Sequence[str] | None = None, *, l2: float = L2) -> Calibration:
-    """A logistic model of "answerable" over standardised signals (threshold still 0.5)."""
-    features = tuple(features or Signals.names())
+    """A logistic model of "answerable" over standardised signals (threshold still 0.5); by
+    default every signal computed without a judge."""
+    features = tuple(features or Signals.cheap())
     answerable = sum(r.answerable for r in rows)
     if min(answerable, len(rows) - answerable) < MIN_EACH:
         raise QuestionSetError(
@@ -172,16 +173,19 @@ def format_tradeoff(table: Sequence[dict[str, float]]) -> str:
 
 
 # -- the `assistant calibrate` command --------------------------------------------------------
-def _signals(choice: str) -> tuple[str, ...]:
-    """The signal names for `--signals`; ConfigError listing the choices for an unknown one."""
+def _signals(choice: str, judged: bool) -> tuple[str, ...]:
+    """The signal names for `--signals` (with the judge's when `judged`); ConfigError listing the
+    choices for an unknown one."""
+    available = Signals.names() if judged else Signals.cheap()
     if choice == "shipped":
-        return Calibration.load(SHIPPED).features
+        return Calibration.load(SHIPPED_JUDGED if judged else SHIPPED).features
     if choice == "all":
-        return Signals.names()
+        return available
     names = tuple(n.strip() for n in choice.split(",") if n.strip())
-    unknown = [n for n in names if n not in Signals.names()]
+    unknown = [n for n in names if n not in available]
     if unknown or not names:
-        raise ConfigError(f"unknown signals {unknown}; choose 'shipped', 'all' or from: {', '.join(Signals.names())}")
+        hint = "" if judged else " (the judge's signal needs ASSISTANT_JUDGE=local)"
+        raise ConfigError(f"unknown signals {unknown}; choose 'shipped', 'all' or from: {', '.join(available)}{hint}")
     return names
 
 
@@ -208,15 +212,18 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.api import Assistant
 
     questions = load_questions(args.questions)
+    _signals(args.signals, settings.judge != "off")  # a bad --signals fails before the questions are asked
     assistant = Assistant.from_settings(settings, answerer="extractive")
     bar = tqdm(total=len(questions), unit="question", desc="Calibrating", disable=args.no_progress, file=sys.stderr)
     rows = collect(assistant, questions, bar.update)
     bar.close()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    source = f"{Path(args.questions).name} ({len(rows)} questions, all of them), {stamp}"
-    features = _signals(args.signals)
+    judge = ", with the local judge" if assistant.judge is not None else ""
+    source = f"{Path(args.questions).name} ({len(rows)} questions, all of them{judge}), {stamp}"
+    judged = assistant.judge is not None
+    features = _signals(args.signals, judged)
     calibration = fit_and_choose(rows, source, max_false=args.max_false_abstentions, features=features)
-    path = user_calibration_path(settings.index.home, settings.index.collection)
+    path = user_calibration_path(settings.index.home, settings.index.collection, judged=judged)
     calibration.save(path)
     chosen = tradeoff(rows, calibration, [calibration.threshold])[0]
     print(format_tradeoff(tradeoff(rows, calibration, [i / 20 for i in range(1, 20)])))

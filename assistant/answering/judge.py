@@ -1,0 +1,117 @@
+"""The answerability judge: the local LLM reads the best evidence and says whether it answers.
+
+    question, the best evidence contexts -> ChatML prompt -> one forward pass of the local model
+    -> log-odds of "Yes" against "No" as its first token -> Signals.judge
+
+Opt-in (ASSISTANT_JUDGE=local): it costs one pass of the model over ~300 tokens, about 4-5 s a
+question on 2 cores, where the rest of the decision takes milliseconds. What it buys is measured
+by bench/answerability_judge.py on the outside set's reporting split (docs/choices.md, "Answer or
+abstain"): it reads the question's exact constraints ("the French, not the Normans"), which no
+lexical signal can, and separates outside questions better (AUC 0.68 -> 0.75), but at the fitted
+threshold the gain is small and it did not hold on the sample set; hence off by default. Nothing is generated and nothing is sampled: the judgement is the
+model's own scores for its first token, so it is deterministic for a given model and thread count.
+
+The model is the local answerer's (one copy in memory when both are used): its queue gives the
+judge one turn at a time, as it does to answers, since llama.cpp is not re-entrant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.settings import JUDGES, Settings
+from assistant.types import Evidence
+from index.errors import ConfigError
+
+SYSTEM = "You decide whether a text answers a question. Reply with Yes or No only."
+ASK = "Does the text state the answer to this exact question? Yes or No."
+CONTEXTS = 4  # evidence contexts shown (the extractive answer draws on the first few)
+NO_EVIDENCE = -10.0  # the judgement when there is nothing to read (below any measured one, about -8..8)
+YES = ("Yes", " Yes", "yes")
+NO = ("No", " No", "no")
+
+
+class Judge(Protocol):
+    """Log-odds that `contexts` state the answer to `question` (positive: they do)."""
+
+    def __call__(self, question: str, contexts: Sequence[str]) -> float: ...
+
+
+def prompt(question: str, contexts: Sequence[str]) -> str:
+    """The chat (ChatML, Qwen's own template) up to the assistant's first token."""
+    text = "\n".join(f"- {c}" for c in contexts)
+    return (
+        f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nText:\n{text}\n\nQuestion: {question}\n\n"
+        f"{ASK}<|im_end|>\n<|im_start|>assistant\n"
+    )
+
+
+def judge_evidence(judge: Judge, question: str, evidence: Sequence[Evidence]) -> float:
+    """The judgement of the best CONTEXTS evidence contexts, in the order the answerer gets them."""
+    contexts = [e.context for e in evidence[:CONTEXTS]]
+    return judge(question, contexts) if contexts else NO_EVIDENCE
+
+
+class LocalJudge:
+    """The judge on the local answerer's model (assistant.answering.llm.LocalAnswerer), in its queue."""
+
+    name = "local"
+
+    def __init__(self, local: Any) -> None:
+        self.local = local  # a LocalAnswerer: its `queue` and its `_load()` (the llama_cpp.Llama)
+        self._tokens: tuple[list[int], list[int]] | None = None
+
+    def __call__(self, question: str, contexts: Sequence[str]) -> float:
+        with self.local.queue.place() as place:
+            for _ in place.turn():  # block: the decision has nothing to show while it waits
+                pass
+            llm = self.local._load()
+            yes, no = self._first_tokens(llm)
+            llm.reset()  # the answerer's cached prefix is not this prompt's
+            llm.eval(llm.tokenize(prompt(question, contexts).encode(), add_bos=False, special=True))
+            # llama-cpp-python keeps all logits only with logits_all; the context holds the last token's
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+            # The next answer keeps the common prefix of this prompt (llama.cpp compares tokens).
+            return float(np.logaddexp.reduce(logits[yes]) - np.logaddexp.reduce(logits[no]))
+
+    def _first_tokens(self, llm: Any) -> tuple[list[int], list[int]]:
+        if self._tokens is None:
+            first = [[llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words] for words in (YES, NO)]
+            self._tokens = (first[0], first[1])
+        return self._tokens
+
+
+def shares_model(answerer: Any) -> bool:
+    """True when `answerer` is the local model, which a judge then shares (one copy in memory)."""
+    from assistant.answering.llm import LocalAnswerer
+
+    return isinstance(answerer, LocalAnswerer)
+
+
+def _local(settings: Settings, answerer: Any) -> Judge:
+    from assistant.answering.llm import LocalAnswerer
+    from assistant.answering.local_model import local_model_path, unavailable
+
+    if shares_model(answerer):
+        return LocalJudge(answerer)  # the same model and queue: one copy in memory
+    reason = unavailable(settings)
+    if reason is not None:
+        raise ConfigError(f"ASSISTANT_JUDGE=local needs the local model: {reason}")
+    return LocalJudge(LocalAnswerer(str(local_model_path(settings))))
+
+
+FACTORIES: dict[str, Callable[[Settings, Any], Judge]] = {"local": _local}
+
+
+def make_judge(settings: Settings, answerer: Any = None) -> Judge | None:
+    """The judge ASSISTANT_JUDGE names (None for "off"); it shares `answerer`'s model when that
+    is the local one. ConfigError saying what to install when the model is missing."""
+    if settings.judge == "off":
+        return None
+    factory = FACTORIES.get(settings.judge)
+    if factory is None:
+        raise ConfigError(f"ASSISTANT_JUDGE={settings.judge!r} is not one of: {', '.join(JUDGES)}")
+    return factory(settings, answerer)
