@@ -266,7 +266,7 @@ class Assistant:
         (this question: "Who leads the SDF?" after a how-many question wants no number; the
         previous one for "And in Syria?"); the question's vocabulary from the searched `query`."""
         found = signals(query, passages, evidence, self.lexical.current(), asked=typed)
-        if self.judge is not None:
+        if self.judge is not None and self.calibration.needs_judge:  # 4-5 s: only when it is weighed
             found = replace(found, judge=round(judge_evidence(self.judge, query, evidence), 4))
         return decide(found, self.calibration)
 

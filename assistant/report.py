@@ -94,6 +94,8 @@ def format_decision(decision: dict[str, Any]) -> str:
     ]
     pushes = decision.get("contributions", {})
     for name, value in decision["signals"].items():
+        if name == "judge" and name not in pushes:
+            continue  # no judge ran (ASSISTANT_JUDGE=off), or the calibration does not weigh it
         push = f"{pushes[name]:+.2f}" if name in pushes else ""
         lines.append(f"{name:<15} {value:>8.3f} {push:>7}  {SIGNAL_MEANINGS.get(name, '')}")
     return "\n".join(lines)

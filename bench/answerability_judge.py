@@ -28,12 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answering.compose import parts
 from assistant.answering.decision import SHIPPED_JUDGED, Calibration, Signals
 from assistant.answering.local_model import GGUF_NAME
 from assistant.api import Assistant
 from assistant.evaluation.calibrate import Row, fit_and_choose, format_tradeoff, tradeoff
 from assistant.evaluation.questions import load_questions
 from assistant.settings import Settings
+from assistant.types import Answer, Evidence
 from bench.calibrate import DATASET, GRID, ROOT, SEED, article, reporting_curves, rows_for, sample, split, tradeoff_svg
 from index.embed import make_embedder
 from index.ingest import run_index
@@ -49,8 +51,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 # What ships: the signal that ships without the judge, plus the judge; declared (as here) before
 # the 700-question run, from session 7's 300. Leave-one-article-out on the fitting split (`choose`,
 # printed) prefers "all signals + judge", but every-signal models have not transferred to the
-# reporting split's articles (bench/calibrate.py), and this one did not either: 0.189 abstention
-# recall at 0.105 false abstentions there, against 0.189 at 0.060 (docs/choices.md). That second
+# reporting split's articles (bench/calibrate.py), and this one did not either: 0.200 abstention
+# recall at 0.105 false abstentions there, against 0.184 at 0.060 (docs/choices.md). That second
 # look was at the reporting split, so the figures say which model is safer, not that it was blind.
 SHIPPED_MODEL = "best typed score + judge"
 
@@ -69,18 +71,32 @@ def collect(name: str, per_split: int, work: Path, model: Path) -> list[Row]:
     rows = rows_for(name, questions, work, bot)
     cache = work / f"judge-{name}.jsonl"
     judged = {r["id"]: r for r in map(json.loads, cache.read_text().splitlines())} if cache.is_file() else {}
-    todo = [q for q in questions if q.id not in judged]
+    # A question of several parts is judged per part, as the product does (one row per question:
+    # the part whose signals the row holds); rows cached before that are judged again.
+    todo = [q for q in questions if q.id not in judged or (len(parts(q.question)) > 1 and "part" not in judged[q.id])]
     if todo:
         judge = LocalJudge(LocalAnswerer(str(model)))
         with cache.open("a") as out:
             for number, q in enumerate(todo, 1):
                 answer = bot.ask(q.question, abstain=False)
-                value = judge_evidence(judge, q.question, answer.evidence)
-                judged[q.id] = {"id": q.id, "answerable": q.answerable, "judge": value}
+                question, evidence = _judged_part(q.question, answer)
+                value = judge_evidence(judge, question, evidence)
+                judged[q.id] = {"id": q.id, "answerable": q.answerable, "judge": value, "part": question}
                 out.write(json.dumps(judged[q.id]) + "\n")
                 out.flush()
                 print(f"judge ({name}) {number}/{len(todo)}", file=sys.stderr, flush=True)
     return [replace(r, signals=replace(r.signals, judge=round(judged[r.id]["judge"], 4))) for r in rows]
+
+
+def _judged_part(question: str, answer: Answer) -> tuple[str, list[Evidence]]:
+    """What the product's judge reads for the part whose signals the answer's decision holds: the
+    most probably answered part's query and evidence (assistant.answering.compose), or the whole."""
+    several = answer.decision.get("parts") or []
+    if len(several) < 2:
+        return question, list(answer.evidence)
+    best = max(several, key=lambda p: p["probability"])
+    by_id = {e.id: e for e in answer.evidence}
+    return best["query"], [by_id[i] for i in best["evidence"] if i in by_id]
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:

@@ -101,7 +101,7 @@ def test_a_part_the_llm_refuses_is_named_missing_only_when_refusals_are_trusted(
     second = probe.decision["parts"][1]["text"]
     assert answer.text.endswith(MISSING.format(part=second)) is trust
     assert ("still active" in answer.text) is not trust  # untrusted: the extractive sentences fill it in
-    assert [p["abstain"] for p in answer.decision["parts"]] == [False, False]  # the decision answered both
+    assert [p["abstain"] for p in answer.decision["parts"]] == [False, trust]  # as the text says
 
 
 def test_when_every_part_is_refused_and_trusted_the_answer_abstains(indexed: IndexSettings) -> None:
@@ -110,6 +110,7 @@ def test_when_every_part_is_refused_and_trusted_the_answer_abstains(indexed: Ind
     bot = Assistant(settings, embedder=HashingEmbedder(), scorer=LexicalScorer(), answerer=llm, abstain_threshold=0.5)
     answer = bot.ask(BOTH)
     assert answer.abstained and any("found no answer" in note for note in answer.notes)
+    assert answer.decision["abstain"] and all(p["abstain"] for p in answer.decision["parts"])
 
 
 def test_a_wrong_claim_of_the_llm_is_still_dropped(indexed: IndexSettings) -> None:

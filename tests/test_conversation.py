@@ -272,6 +272,22 @@ def test_they_in_the_same_clause_as_the_plural_still_refers_back() -> None:
     assert resolve("How many troops did they send?", turn(*WORLD_CUP)).query == "How many troops did France send?"
 
 
+HOUTHI = ("What did the Houthi rebels attack?", "The Houthi rebels attacked tankers in the Red Sea [1].")
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("How many tankers were hit, and what did they demand?", "what did the Houthi demand?"),
+        ("How many missiles were intercepted, and why did they fire them?", "why did the Houthi fire them?"),
+    ],
+)
+def test_they_after_a_passive_clause_still_refers_back_and_them_means_what_was_acted_on(
+    question: str, searched: str
+) -> None:
+    assert resolve(question, turn(*HOUTHI)).query.endswith(searched)
+
+
 def test_a_pronoun_with_nothing_to_refer_to_is_left_as_it_is() -> None:
     resolution = resolve("Where was she born?", turn(*TROOPS))
     assert resolution.kind == "unresolved" and resolution.query == "Where was she born?"

@@ -79,6 +79,12 @@ def test_the_decision_follows_the_judge_when_its_calibration_weighs_it(indexed: 
     assert question == ANSWERABLE and 0 < len(contexts) <= CONTEXTS
 
 
+def test_a_judge_the_calibration_does_not_weigh_is_not_asked(indexed: IndexSettings) -> None:
+    judge = FakeJudge("troops")
+    answer = _bot(indexed, judge, Calibration.cutoff("best_typed", 0.5, "plain")).ask(ANSWERABLE)
+    assert judge.calls == [] and answer.decision["signals"]["judge"] == 0.0  # 4-5 s saved
+
+
 def test_without_a_judge_its_signal_is_not_computed_and_a_calibration_needing_it_is_refused(
     indexed: IndexSettings,
 ) -> None:

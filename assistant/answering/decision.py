@@ -243,7 +243,7 @@ def decide(s: Signals, calibration: Calibration) -> Decision:
 def user_calibration_path(home: Path, collection: str, *, judged: bool = False) -> Path:
     """Where `assistant calibrate` keeps a calibration fitted for one collection (with the judge:
     another file, so that turning the judge on or off never mixes the two)."""
-    return home / (f"calibration-{collection}.judged.json" if judged else f"calibration-{collection}.json")
+    return (home / "judged" if judged else home) / f"calibration-{collection}.json"
 
 
 def load_calibration(home: Path, collection: str, *, judged: bool = False) -> Calibration:

@@ -8,8 +8,10 @@ question on 2 cores, where the rest of the decision takes milliseconds. What it 
 by bench/answerability_judge.py on the outside set's reporting split (docs/choices.md, "Answer or
 abstain"): it reads the question's exact constraints ("the French, not the Normans"), which no
 lexical signal can, and separates outside questions better (AUC 0.68 -> 0.75), but at the fitted
-threshold the gain is small and it did not hold on the sample set; hence off by default. Nothing is generated and nothing is sampled: the judgement is the
-model's own scores for its first token, so it is deterministic for a given model and thread count.
+threshold the gain is small and it did not hold on the sample set; hence off by default. Nothing
+is generated and nothing is sampled: the judgement is the model's own scores for its first token,
+so it is deterministic for a given model and thread count. With several parts in a question
+(assistant/answering/compound.py), each part is judged: one pass per part.
 
 The model is the local answerer's (one copy in memory when both are used): its queue gives the
 judge one turn at a time, as it does to answers, since llama.cpp is not re-entrant.
@@ -74,7 +76,8 @@ class LocalJudge:
             llm.eval(llm.tokenize(prompt(question, contexts).encode(), add_bos=False, special=True))
             # llama-cpp-python keeps all logits only with logits_all; the context holds the last token's
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
-            # The next answer keeps the common prefix of this prompt (llama.cpp compares tokens).
+            # The answerer's cached system prompt is gone: its next answer reads it again (~140
+            # tokens, about 1 s), since llama-cpp-python keeps only the prefix the two prompts share.
             return float(np.logaddexp.reduce(logits[yes]) - np.logaddexp.reduce(logits[no]))
 
     def _first_tokens(self, llm: Any) -> tuple[list[int], list[int]]:

@@ -16,7 +16,8 @@ from index.sentences import sentence_spans
 # if not present') or as small models phrase it; searched in the whole reply, case-insensitively. "does not
 # mention" and "is not found" count only with the documents as their subject, so "the US did not
 # have enough troops" or "no weapons were found" are not refusals; a bare "Not in the documents."
-# counts when the documents end the sentence ("not in the context of a truce" is no refusal).
+# (or "It is not in the provided text.") counts as a whole sentence only: "Such powers are not in
+# the articles." is a statement about articles, "not in the context of a truce" no refusal either.
 _NOT = r"\s*(?:not|n'?t|n’t)\s+"
 _SOURCE = r"(?:context|documents?|texts?|articles?|passages?|information|sources?|excerpts?|evidence)"
 REFUSAL = re.compile(
@@ -27,7 +28,8 @@ REFUSAL = re.compile(
     rf"|(?:is|are|was|were){_NOT}(?:mentioned|provided|specified|stated|included|available|given|found|present"
     rf"|contained)\s+(?:in|within|by)\s+(?:any\s+of\s+)?(?:the\s+)?(?:provided\s+|given\s+)?{_SOURCE}"
     r"|not\s+(?:mentioned|provided|specified|stated)\s+in\b"
-    rf"|\bnot\s+(?:\w+\s+)?in\s+(?:the\s+|these\s+|any\s+)?(?:provided\s+|given\s+)?{_SOURCE}\s*[.!]?\s*$"
+    rf"|^\s*(?:(?:it|this|that|the\s+answer)\s+is\s+)?not\s+(?:\w+\s+)?in\s+(?:the\s+|these\s+|any\s+)?"
+    rf"(?:provided\s+|given\s+)?{_SOURCE}\s*[.!]?\s*$"
     r"|no\s+(?:specific\s+|relevant\s+|further\s+)?(?:information|mention|details?)\s+(?:about|on|regarding|in|is|was"
     r"|provided|available)"
     r"|(?:cannot|can'?t|can’t|unable\s+to)\s+(?:find|determine|answer|be\s+determined)"

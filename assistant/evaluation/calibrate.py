@@ -213,7 +213,10 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
     questions = load_questions(args.questions)
     _signals(args.signals, settings.judge != "off")  # a bad --signals fails before the questions are asked
-    assistant = Assistant.from_settings(settings, answerer="extractive")
+    # With the judge on, the questions are asked under the shipped judged calibration, which weighs
+    # the judge: so every row carries its judgement, whatever calibration the collection had.
+    shipped = Calibration.load(SHIPPED_JUDGED) if settings.judge != "off" else None
+    assistant = Assistant.from_settings(settings, answerer="extractive", calibration=shipped)
     bar = tqdm(total=len(questions), unit="question", desc="Calibrating", disable=args.no_progress, file=sys.stderr)
     rows = collect(assistant, questions, bar.update)
     bar.close()

@@ -159,17 +159,26 @@ def _points_outside(words: Words, i: int) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r"[,;]|\b(?:and|but|because|while|or)\b", re.IGNORECASE)
+_PASSIVE = re.compile(
+    r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?(?:\w+ed|\w+en|hit|shot|put|set|cut|held|kept|"
+    r"built|sent|sold|told|made|paid|caught|brought|bought|lost|won|left|found|spent)\b",
+    re.IGNORECASE,
+)
+_OBJECTS = frozenset(("them", "themselves"))  # an object is what was acted on, passive or not
 
 
 def _bound_by_own_plural(words: Words, i: int) -> bool:
     """ "How many US troops are in Syria, and why is withdrawing them not an option?": a plural an
     earlier clause of the question names is what "they" or "them" means. Not in the same clause:
     in "How many troops did they send?" or "What did the ministers say about them?" it is someone
-    else."""
+    else; nor a subject "they" after a passive clause, whose plural was acted on, not acting."""
     breaks = list(_CLAUSE_BREAK.finditer(words.text, 0, words.words[i].start))
     if not breaks:
         return False
-    earlier = analyse(words.text[: breaks[-1].start()])
+    text = words.text[: breaks[-1].start()]
+    if words.low[i] not in _OBJECTS and _PASSIVE.search(text):
+        return False  # "How many tankers were hit, and what did they demand?": not the tankers
+    earlier = analyse(text)
     return any(p is not None and plural(p.text) for p in (earlier.counted, earlier.subject, *earlier.objects))
 
 
