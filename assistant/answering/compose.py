@@ -277,9 +277,7 @@ def _compose(
         said, replaced, refusals, refused = yield from llm_parts(answerer, answers, trust_refusals=trust_refusals)
         answers = [replace(a, refused=True) if a.part in refused else a for a in answers]
         if refused:  # the answer's record says which parts went unanswered, as its text does
-            parts_now = [a.to_dict() for a in answers]
-            decision = {**base.decision, "abstain": not any(a.answered for a in answers), "parts": parts_now}
-            base = replace(base, decision=decision)
+            base = _base(base.question, base.query, answers)
         if not any(a.answered for a in answers):
             yield abstained(base, name, timer, note=f"{name} found no answer in the evidence")
             return

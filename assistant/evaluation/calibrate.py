@@ -212,19 +212,18 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.api import Assistant
 
     questions = load_questions(args.questions)
-    _signals(args.signals, settings.judge != "off")  # a bad --signals fails before the questions are asked
+    judged = settings.judge != "off"
+    features = _signals(args.signals, judged)  # a bad --signals fails before the questions are asked
     # With the judge on, the questions are asked under the shipped judged calibration, which weighs
     # the judge: so every row carries its judgement, whatever calibration the collection had.
-    shipped = Calibration.load(SHIPPED_JUDGED) if settings.judge != "off" else None
+    shipped = Calibration.load(SHIPPED_JUDGED) if judged else None
     assistant = Assistant.from_settings(settings, answerer="extractive", calibration=shipped)
     bar = tqdm(total=len(questions), unit="question", desc="Calibrating", disable=args.no_progress, file=sys.stderr)
     rows = collect(assistant, questions, bar.update)
     bar.close()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    judge = ", with the local judge" if assistant.judge is not None else ""
+    judge = ", with the local judge" if judged else ""
     source = f"{Path(args.questions).name} ({len(rows)} questions, all of them{judge}), {stamp}"
-    judged = assistant.judge is not None
-    features = _signals(args.signals, judged)
     calibration = fit_and_choose(rows, source, max_false=args.max_false_abstentions, features=features)
     path = user_calibration_path(settings.index.home, settings.index.collection, judged=judged)
     calibration.save(path)

@@ -163,6 +163,18 @@ def _participle(word: str) -> bool:
     return word in _IRREGULAR_PARTICIPLES or (word.endswith("ed") and len(word) > 4)
 
 
+def passive(words: Words) -> bool:
+    """True when a copula is followed by a participle, maybe after an adverb: "were hit", "was
+    quickly intercepted"."""
+    low = words.low
+    for k in range(len(low) - 1):
+        if low[k] in COPULA | {"being"}:
+            after = low[k + 2] if low[k + 1].endswith("ly") and k + 2 < len(low) else low[k + 1]
+            if _participle(after):
+                return True
+    return False
+
+
 def plural(phrase: str) -> bool:
     """True when the phrase's last word looks plural ("US troops", "the Kurds"; not "Paris")."""
     last = phrase.split()[-1] if phrase.split() else ""

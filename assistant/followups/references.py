@@ -20,6 +20,7 @@ from assistant.followups.phrases import (
     analyse,
     content_words,
     is_name,
+    passive,
     places,
     plural,
     possessive,
@@ -159,11 +160,6 @@ def _points_outside(words: Words, i: int) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r"[,;]|\b(?:and|but|because|while|or)\b", re.IGNORECASE)
-_PASSIVE = re.compile(
-    r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?(?:\w+ed|\w+en|hit|shot|put|set|cut|held|kept|"
-    r"built|sent|sold|told|made|paid|caught|brought|bought|lost|won|left|found|spent)\b",
-    re.IGNORECASE,
-)
 _OBJECTS = frozenset(("them", "themselves"))  # an object is what was acted on, passive or not
 
 
@@ -176,7 +172,7 @@ def _bound_by_own_plural(words: Words, i: int) -> bool:
     if not breaks:
         return False
     text = words.text[: breaks[-1].start()]
-    if words.low[i] not in _OBJECTS and _PASSIVE.search(text):
+    if words.low[i] not in _OBJECTS and passive(Words(text)):
         return False  # "How many tankers were hit, and what did they demand?": not the tankers
     earlier = analyse(text)
     return any(p is not None and plural(p.text) for p in (earlier.counted, earlier.subject, *earlier.objects))
