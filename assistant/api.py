@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,8 @@ from assistant.answering.compose import (
 from assistant.answering.compound import shape
 from assistant.answering.decision import Calibration, Decision, decide, load_calibration, signals
 from assistant.answering.evidence import select_evidence
-from assistant.answering.judge import Judge, judge_evidence
+from assistant.answering.judge import Judge, judging
+from assistant.answering.model_queue import Waiting, finished
 from assistant.answering.outcome import Timer, abstained
 from assistant.answering.refusals import split_refusals
 from assistant.checking.citations import check
@@ -173,6 +174,9 @@ class Assistant:
         The streamed pieces are unchecked: show them as a draft. Only the final `Answer` is
         checked; its text may differ from the streamed one (unsupported sentences dropped,
         citations renumbered, or the extractive answer when the LLM's had no supported claim).
+        While the local model serves another session, `Waiting` pieces (empty text, with the
+        number of users ahead; assistant.answering.model_queue) come first: the answerer's and,
+        with ASSISTANT_JUDGE=local, the judge's before the decision.
         """
         question = _validated(question)
         _check_k(k)
@@ -190,7 +194,7 @@ class Assistant:
         overview = shape(query) == "overview"
         limits = {"limit": OVERVIEW_EVIDENCE, "budget": OVERVIEW_BUDGET} if overview else {}
         evidence = select_evidence(query, passages, self.scorer, **limits)
-        decision = self.decide(resolution.typed_question, query, passages, evidence)
+        decision = yield from self.deciding(resolution.typed_question, query, passages, evidence)
         started = timer.lap("evidence", started)
         base = Answer(
             question=question,
@@ -265,9 +269,16 @@ class Assistant:
         """Answer or abstain (assistant.answering.decision). The kind of answer asked for comes from `typed`
         (this question: "Who leads the SDF?" after a how-many question wants no number; the
         previous one for "And in Syria?"); the question's vocabulary from the searched `query`."""
+        return finished(self.deciding(typed, query, passages, evidence))
+
+    def deciding(
+        self, typed: str, query: str, passages: Sequence[Passage], evidence: Sequence[Evidence]
+    ) -> Generator[Waiting, None, Decision]:
+        """`decide` for a stream: Waiting pieces while the judge waits for a shared model, then the decision."""
         found = signals(query, passages, evidence, self.lexical.current(), asked=typed)
         if self.judge is not None and self.calibration.needs_judge:  # 4-5 s: only when it is weighed
-            found = replace(found, judge=round(judge_evidence(self.judge, query, evidence), 4))
+            value = yield from judging(self.judge, query, evidence)
+            found = replace(found, judge=round(value, 4))
         return decide(found, self.calibration)
 
     def warm_up(self) -> None:

@@ -10,12 +10,13 @@ HashingEmbedder  an Embedder: signed feature hashing of words; registered as "ha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from assistant.answering.llm import ANSWERERS, register_answerer
+from assistant.answering.model_queue import Waiting
 from assistant.answering.prompts import answer_messages
 from assistant.types import Evidence, Passage
 from index.embed import register_embedder, words
@@ -149,10 +150,16 @@ class FakeJudge:
     """An answerability judge stand-in (assistant.answering.judge.Judge): +3 when some context
     holds every word of `answers_with`, else -3; logs what it was shown."""
 
-    def __init__(self, answers_with: str = "") -> None:
+    def __init__(self, answers_with: str = "", *, ahead: int = 0) -> None:
         self.wanted = set(words(answers_with))
         self.calls: list[tuple[str, list[str]]] = []
+        self.ahead = ahead  # `judging` waits behind this many users of a shared model first
 
     def __call__(self, question: str, contexts: Sequence[str]) -> float:
         self.calls.append((question, list(contexts)))
         return 3.0 if any(self.wanted <= set(words(c)) for c in contexts) else -3.0
+
+    def judging(self, question: str, contexts: Sequence[str]) -> Generator[Waiting, None, float]:
+        for ahead in range(self.ahead, 0, -1):
+            yield Waiting(ahead)
+        return self(question, contexts)

@@ -12,6 +12,8 @@ from assistant import Assistant, ConfigError, Settings
 from assistant.answering.decision import SHIPPED, SHIPPED_JUDGED, Calibration, load_calibration, user_calibration_path
 from assistant.answering.judge import CONTEXTS, NO_EVIDENCE, LocalJudge, judge_evidence, make_judge
 from assistant.answering.llm import LocalAnswerer
+from assistant.answering.model_queue import Waiting, finished
+from assistant.types import Answer
 from index.ingest import run_index
 from index.settings import IndexSettings
 from tests.cli_helpers import env_for, run_cli
@@ -79,6 +81,17 @@ def test_the_decision_follows_the_judge_when_its_calibration_weighs_it(indexed: 
     assert question == ANSWERABLE and 0 < len(contexts) <= CONTEXTS
 
 
+def test_a_stream_shows_the_judges_place_in_the_models_queue_then_the_answer(indexed: IndexSettings) -> None:
+    on_judge = Calibration.cutoff("judge", 0.0, "judge >= 0")
+    bot = _bot(indexed, FakeJudge("troops", ahead=2), on_judge)
+    items = list(bot.stream(ANSWERABLE))
+    assert [w.ahead for w in items if isinstance(w, Waiting)] == [2, 1]  # before any text: it waits to decide
+    assert isinstance(items[0], Waiting) and isinstance(items[-1], Answer) and not items[-1].abstained
+    compound = list(bot.stream("How many US troops are in Iraq, and how many are in Syria?"))
+    assert sum(isinstance(w, Waiting) for w in compound) == 4  # each part is judged, each waits
+    assert bot.ask(ANSWERABLE).decision["signals"]["judge"] == 3.0  # ask waits without showing it
+
+
 def test_a_judge_the_calibration_does_not_weigh_is_not_asked(indexed: IndexSettings) -> None:
     judge = FakeJudge("troops")
     answer = _bot(indexed, judge, Calibration.cutoff("best_typed", 0.5, "plain")).ask(ANSWERABLE)
@@ -124,6 +137,16 @@ def test_the_bundled_model_tells_a_stated_answer_from_a_missing_one(local_answer
     not_there = judge("How many stations does line 9 have?", TRANSIT)
     assert min(stated, cost) > 0 > max(other_line, not_there), (stated, cost, other_line, not_there)
     assert judge("Who is the project director of the line 7 extension?", TRANSIT) == stated  # deterministic
+
+
+def test_the_judge_waits_its_turn_behind_an_answer_on_the_shared_model(local_answerer: LocalAnswerer) -> None:
+    judge = LocalJudge(local_answerer)
+    answering = local_answerer.chat([{"role": "user", "content": "Reply with the word: harbour"}], max_tokens=8)
+    first = next(answering)  # this session holds the model (a Waiting piece while loading it)
+    steps = judge.judging("Who is the project director of the line 7 extension?", TRANSIT)
+    assert next(steps).ahead == 1
+    assert "harbour" in (first + "".join(answering)).lower()  # the answer finishes and leaves the model
+    assert finished(steps) > 0
 
 
 def test_judging_shares_the_answerers_model_and_leaves_it_able_to_answer(local_answerer: LocalAnswerer) -> None:

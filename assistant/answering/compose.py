@@ -227,12 +227,10 @@ def stream_compound(
     found = [(p, with_context(search(p.query), whole)) for p in asked]
     started = timer.lap("retrieve", at)
     chosen = [select_evidence(p.query, passages, bot.scorer, limit=PART_EVIDENCE) for p, passages in found]
-    answers = [
-        PartAnswer(
-            part, tuple(passages), tuple(evidence), bot.decide(part.query, part.query, passages, evidence), not abstain
-        )
-        for (part, passages), evidence in zip(found, numbered(chosen), strict=True)
-    ]
+    answers = []
+    for (part, passages), evidence in zip(found, numbered(chosen), strict=True):
+        decision = yield from bot.deciding(part.query, part.query, passages, evidence)
+        answers.append(PartAnswer(part, tuple(passages), tuple(evidence), decision, not abstain))
     started = timer.lap("evidence", started)
     base = _base(question, query, answers)
     if not any(a.answered for a in answers):

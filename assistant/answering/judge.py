@@ -14,16 +14,19 @@ so it is deterministic for a given model and thread count. With several parts in
 (assistant/answering/compound.py), each part is judged: one pass per part.
 
 The model is the local answerer's (one copy in memory when both are used): its queue gives the
-judge one turn at a time, as it does to answers, since llama.cpp is not re-entrant.
+judge one turn at a time, as it does to answers, since llama.cpp is not re-entrant. `judging`
+yields the queue's Waiting pieces while the judge waits (and once while its model loads), so a
+stream (`Assistant.stream`, the chat window) shows its place instead of a silent pause.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.answering.model_queue import Waiting, finished
 from assistant.settings import JUDGES, Settings
 from assistant.types import Evidence
 from index.errors import ConfigError
@@ -34,6 +37,8 @@ CONTEXTS = 4  # evidence contexts shown (the extractive answer draws on the firs
 NO_EVIDENCE = -10.0  # the judgement when there is nothing to read (below any measured one, about -8..8)
 YES = ("Yes", " Yes", "yes")
 NO = ("No", " No", "no")
+
+Judging = Generator[Waiting, None, float]  # Waiting pieces while the judge waits, then its judgement
 
 
 class Judge(Protocol):
@@ -51,10 +56,21 @@ def prompt(question: str, contexts: Sequence[str]) -> str:
     )
 
 
-def judge_evidence(judge: Judge, question: str, evidence: Sequence[Evidence]) -> float:
-    """The judgement of the best CONTEXTS evidence contexts, in the order the answerer gets them."""
+def judging(judge: Judge, question: str, evidence: Sequence[Evidence]) -> Judging:
+    """The judgement of the best CONTEXTS evidence contexts, in the order the answerer gets them;
+    Waiting pieces first while a judge with a queue (`judging` method) waits for its model."""
     contexts = [e.context for e in evidence[:CONTEXTS]]
-    return judge(question, contexts) if contexts else NO_EVIDENCE
+    if not contexts:
+        return NO_EVIDENCE
+    steps = getattr(judge, "judging", None)
+    if steps is None:
+        return judge(question, contexts)
+    return (yield from steps(question, contexts))
+
+
+def judge_evidence(judge: Judge, question: str, evidence: Sequence[Evidence]) -> float:
+    """`judging` for a caller with nowhere to show the wait."""
+    return finished(judging(judge, question, evidence))
 
 
 class LocalJudge:
@@ -67,9 +83,14 @@ class LocalJudge:
         self._tokens: tuple[list[int], list[int]] | None = None
 
     def __call__(self, question: str, contexts: Sequence[str]) -> float:
+        return finished(self.judging(question, contexts))
+
+    def judging(self, question: str, contexts: Sequence[str]) -> Judging:
+        """Waiting pieces (its place in the model's queue; loading) until its turn, then the judgement."""
         with self.local.queue.place() as place:
-            for _ in place.turn():  # block: the decision has nothing to show while it waits
-                pass
+            yield from place.turn()
+            if not self.local.loaded:
+                yield Waiting(0, loading=True)
             llm = self.local._load()
             yes, no = self._first_tokens(llm)
             llm.reset()  # the answerer's cached prefix is not this prompt's

@@ -49,6 +49,11 @@ class LocalAnswerer:
         self._llm: Any = llm  # a loaded llama_cpp.Llama (or an object with its create_chat_completion)
         self.queue = queue or ModelQueue()
 
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory (the first use loads it: seconds)."""
+        return self._llm is not None
+
     def _load(self) -> Any:
         if self._llm is None:
             from llama_cpp import Llama
@@ -70,7 +75,7 @@ class LocalAnswerer:
         """The reply as it is generated, after `Waiting` pieces while others use the model."""
         with self.queue.place() as place:
             yield from place.turn()
-            if self._llm is None:
+            if not self.loaded:
                 yield Waiting(0, loading=True)
             stream = self._load().create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=TEMPERATURE, stream=True

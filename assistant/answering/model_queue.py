@@ -10,12 +10,14 @@ Waiting     the empty text piece an answerer yields while it waits: code that on
             text sees nothing, the chat window shows the place.
 Once        a value per key built at most once; a slow build (an Assistant loading its model)
             holds up only the callers asking for that same key.
+finished    the value of a step (a generator of Waiting pieces that returns its result) for a
+            caller with nowhere to show them: `Assistant.decide` beside `Assistant.stream`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Generic, TypeVar
@@ -91,6 +93,15 @@ class Place:
         while ahead:
             yield Waiting(ahead)
             ahead = self.queue.wait_turn(self)
+
+
+def finished(steps: Generator[Waiting, None, V]) -> V:
+    """What `steps` returns, its Waiting pieces passed over (it still waits its turn)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
 
 class Once(Generic[K, V]):
