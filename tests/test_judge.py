@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ConfigError, Settings
+from assistant.answering.answerers import ExtractiveAnswerer
 from assistant.answering.decision import SHIPPED, SHIPPED_JUDGED, Calibration, load_calibration, user_calibration_path
 from assistant.answering.judge import CONTEXTS, NO_EVIDENCE, LocalJudge, judge_evidence, make_judge
-from assistant.answering.llm import LocalAnswerer
+from assistant.answering.llm import LocalAnswerer, make_answerer
 from assistant.answering.model_queue import Waiting, finished
 from assistant.types import Answer
 from index.ingest import run_index
@@ -184,6 +185,14 @@ def test_a_shared_assistant_lends_its_judge_except_to_the_local_answerer(
     assert other.judge is judge  # no second copy of the model for another answerer
     local = Assistant.from_settings(settings, answerer=local_answerer, share=base)
     assert isinstance(local.judge, LocalJudge) and local.judge.local is local_answerer
+
+
+def test_one_copy_of_the_local_model_serves_every_answerer_and_judge_of_a_process(indexed: IndexSettings) -> None:
+    settings = Settings(index=indexed, judge="local", local_model=local_gguf())
+    local = make_answerer("local", settings)
+    assert make_answerer("local", settings) is local  # another collection's "local": the same model
+    judge = make_judge(settings, ExtractiveAnswerer())
+    assert isinstance(judge, LocalJudge) and judge.local is local  # and the same queue
 
 
 def test_calibrate_with_the_judge_on_keeps_a_judged_calibration_beside_the_plain_one(

@@ -13,10 +13,11 @@ is generated and nothing is sampled: the judgement is the model's own scores for
 so it is deterministic for a given model and thread count. With several parts in a question
 (assistant/answering/compound.py), each part is judged: one pass per part.
 
-The model is the local answerer's (one copy in memory when both are used): its queue gives the
-judge one turn at a time, as it does to answers, since llama.cpp is not re-entrant. `judging`
-yields the queue's Waiting pieces while the judge waits (and once while its model loads), so a
-stream (`Assistant.stream`, the chat window) shows its place instead of a silent pause.
+The model is the local answerer's: one copy in memory per process, whichever answerer the judge
+sits beside (assistant.answering.llm.shared_local). Its queue gives the judge one turn at a time,
+as it does to answers, since llama.cpp is not re-entrant. `judging` yields the queue's Waiting
+pieces while the judge waits (and once while its model loads), so a stream (`Assistant.stream`,
+the chat window) shows its place instead of a silent pause.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def shares_model(answerer: Any) -> bool:
 
 
 def _local(settings: Settings, answerer: Any) -> Judge:
-    from assistant.answering.llm import LocalAnswerer
+    from assistant.answering.llm import shared_local
     from assistant.answering.local_model import local_model_path, unavailable
 
     if shares_model(answerer):
@@ -124,7 +125,7 @@ def _local(settings: Settings, answerer: Any) -> Judge:
     reason = unavailable(settings)
     if reason is not None:
         raise ConfigError(f"ASSISTANT_JUDGE=local needs the local model: {reason}")
-    return LocalJudge(LocalAnswerer(str(local_model_path(settings))))
+    return LocalJudge(shared_local(str(local_model_path(settings))))  # the one "local" answers with
 
 
 FACTORIES: dict[str, Callable[[Settings, Any], Judge]] = {"local": _local}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -177,13 +178,28 @@ def _openai_message(base_url: str, model: str, exc: Exception) -> str:
 
 
 # -- registry ------------------------------------------------------------------
+_LOADED: dict[str, LocalAnswerer] = {}  # by model path: one copy in memory and one queue per process
+_LOADED_LOCK = threading.Lock()
+
+
+def shared_local(model_path: str) -> LocalAnswerer:
+    """The process's LocalAnswerer for `model_path` (made on first call; the model loads on first
+    use). Every Assistant that answers or judges with it (each collection of the chat window, a
+    judge beside another answerer) shares its one copy of the model (~1 GB) and its one queue:
+    llama.cpp serves one request at a time anyway, and two copies would only split the 2 cores."""
+    with _LOADED_LOCK:
+        if model_path not in _LOADED:
+            _LOADED[model_path] = LocalAnswerer(model_path)
+        return _LOADED[model_path]
+
+
 def _local(settings: Settings) -> Answerer:
     from assistant.answering.local_model import local_model_path, unavailable
 
     reason = unavailable(settings)
     if reason is not None:
         raise ConfigError(reason)
-    return LocalAnswerer(str(local_model_path(settings)))
+    return shared_local(str(local_model_path(settings)))
 
 
 def _openai(settings: Settings) -> Answerer:
