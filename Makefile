@@ -102,11 +102,14 @@ lint: install-dev
 # the answer-or-abstain calibration on the outside set and prints it against the shipped one
 # (bench/calibrate.py; `--write` replaces assistant/answering/calibration.json), and the one for
 # ASSISTANT_JUDGE=local (bench/answerability_judge.py: ~1.5 h the first time, cached after;
-# `--write` replaces assistant/answering/calibration-judge.json).
+# `--write` replaces assistant/answering/calibration-judge.json), and the office folder's near
+# misses with the judge off and on (bench/office_near_misses.py, a minute). Not run here, ~50 min
+# the first time: `python -m bench.answerability_readers` (two readers tried and not kept).
 bench: install-dev install-local
 	$(BIN)/python -m bench --progress
 	$(BIN)/python -m bench.calibrate | tee bench/results/calibrate-output.txt
 	$(BIN)/python -m bench.answerability_judge | tee bench/results/judge-output.txt
+	$(BIN)/python -m bench.office_near_misses --out bench/results/office-near-misses.md
 
 clean:
 	rm -rf .assistant .pytest_cache

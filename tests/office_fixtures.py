@@ -311,6 +311,18 @@ OFFICE_QUESTIONS = [
     ("scans and pictures (OCR)", "Who is the owner for flaky tests?", "Amara", "scans/retro.jpg", "image (OCR)"),
     ("text, Word, PDF", "Where does the site office move to?", "east gate", "minutes.docx", "paragraph 2"),
 ]
+# Near misses: each names something the folder nearly holds (the scaffolding going up, shelves
+# A1 and A2, the auditors arriving), but not the answer (bench/office_near_misses.py).
+OFFICE_NEAR_MISSES = [
+    "When does the scaffolding come down?",
+    "Who counted shelf A3?",
+    "When do the auditors leave?",
+    "What is the crane permit number for the second crane?",
+    "How much was the roof contractor paid?",
+    "Who is on call on Wednesday?",
+    "When was the video campaign approved?",
+    "What did the audit of the head office find?",
+]
 # Found by the real models (bge-small + cross-encoder) among 20,000 rows; too hard for the fakes.
 BIG_CSV_QUESTION = (
     "CSV export, 20,000 rows",
