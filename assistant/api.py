@@ -175,8 +175,9 @@ class Assistant:
         checked; its text may differ from the streamed one (unsupported sentences dropped,
         citations renumbered, or the extractive answer when the LLM's had no supported claim).
         While the local model serves another session, `Waiting` pieces (empty text, with the
-        number of users ahead; assistant.answering.model_queue) come first: the answerer's and,
-        with ASSISTANT_JUDGE=local, the judge's before the decision.
+        number of users ahead; assistant.answering.model_queue) come before the step that waits:
+        with ASSISTANT_JUDGE=local the judge's before the decision (for each part of a compound
+        question), the answerer's before its text.
         """
         question = _validated(question)
         _check_k(k)

@@ -216,7 +216,7 @@ def joined(name: str, n: int, n_each: int, judge_work: Path, work: Path, reader:
     questions = questions_of(name, n)
     signals = {r["id"]: r for r in map(json.loads, (judge_work / f"rows-{name}.jsonl").read_text().splitlines())}
     judged = {r["id"]: r for r in map(json.loads, (judge_work / f"judge-{name}.jsonl").read_text().splitlines())}
-    read(name, "joint", questions, work, judge_work, reader)  # the hidden states, in WORK/states
+    joint = read(name, "joint", questions, work, judge_work, reader)  # hidden states in WORK/states
     each = read(name, "each", questions[:n_each], work, judge_work, reader)
     by_id = {q.id: q for q in questions}
     rows = []
@@ -229,6 +229,8 @@ def joined(name: str, n: int, n_each: int, judge_work: Path, work: Path, reader:
             "best_typed": signals[q.id]["signals"]["best_typed"],
             "judge": judged[q.id]["judge"],
         }
+        if "joint" in joint[q.id]:  # this pass's own judgement: it read the judge's position
+            row["joint"] = joint[q.id]["joint"]
         state = work / "states" / f"{q.id}.npy"
         row["state"] = np.load(state) if state.is_file() else np.zeros(STATE)  # no evidence: nothing read
         if q.id in each:
@@ -257,6 +259,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = {
         s: joined(s, args.per_split, args.each_per_split, args.judge_work, args.work, reader) for s in ("fit", "report")
     }
+    both = [r for part in rows.values() for r in part if "joint" in r]
+    gaps = np.array([abs(r["joint"] - r["judge"]) for r in both] or [0.0])
+    print(
+        f"the probe's pass gives the judge's judgement within {gaps.max():.3f} on {len(both)} questions "
+        f"(median {np.median(gaps):.3f}; the judgements span {min(r['judge'] for r in both):.1f}"
+        f"..{max(r['judge'] for r in both):.1f})"
+    )
+    print("(its last token read alone, to take its hidden state: the same position, another batching)\n")
     plain = [L2]
     print(
         table(

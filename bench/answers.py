@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.llm import forget_local
 from assistant.evaluation.questions import Question
 from assistant.settings import Settings
 from assistant.types import Answer
@@ -172,7 +173,8 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     for name in ctx.answerers:
         ctx.progress(f"answers: {name}, {len(questions)} questions")
         results[name] = bench_answerer(settings, name, cold, questions)
-        gc.collect()  # let the previous answerer's models go before the next one loads
+        forget_local()  # let the previous answerer's models go before the next one loads
+        gc.collect()
     return {
         "corpus": str(ctx.corpus),
         "questions_file": str(ctx.questions),

@@ -8,6 +8,7 @@ traceback) and shown as such in the report; the other sections still run.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.llm import forget_local
 from assistant.settings import ANSWERERS, Settings
 from bench.context import BenchContext, machine
 from bench.report import error_section, table
@@ -74,6 +76,8 @@ def run_bench(
     for number, name in enumerate(chosen, 1):
         ctx.progress(f"[{number}/{len(chosen)}] {name}: running")
         record = run_section(modules[name], replace(ctx, work_dir=ctx.work_dir / name))
+        forget_local()  # the next section loads (and measures) its own local model
+        gc.collect()
         result["sections"][name] = record
         result["seconds"] = round(time.perf_counter() - started, 2)
         result["complete"] = number == len(chosen)

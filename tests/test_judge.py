@@ -11,7 +11,7 @@ import pytest
 from assistant import Assistant, ConfigError, Settings
 from assistant.answering.answerers import ExtractiveAnswerer
 from assistant.answering.decision import SHIPPED, SHIPPED_JUDGED, Calibration, load_calibration, user_calibration_path
-from assistant.answering.judge import CONTEXTS, NO_EVIDENCE, LocalJudge, judge_evidence, make_judge
+from assistant.answering.judge import CONTEXTS, NO_EVIDENCE, Judge, LocalJudge, judge_evidence, make_judge
 from assistant.answering.llm import LocalAnswerer, make_answerer
 from assistant.answering.model_queue import Waiting, finished
 from assistant.types import Answer
@@ -60,7 +60,7 @@ def indexed(corpus: Path, index_settings: IndexSettings) -> IndexSettings:
     return index_settings
 
 
-def _bot(settings: IndexSettings, judge: FakeJudge | None, calibration: Calibration | None = None) -> Assistant:
+def _bot(settings: IndexSettings, judge: Judge | None, calibration: Calibration | None = None) -> Assistant:
     return Assistant(
         Settings(index=settings),
         embedder=HashingEmbedder(),
@@ -148,6 +148,20 @@ def test_the_judge_waits_its_turn_behind_an_answer_on_the_shared_model(local_ans
     assert next(steps).ahead == 1
     assert "harbour" in (first + "".join(answering)).lower()  # the answer finishes and leaves the model
     assert finished(steps) > 0
+
+
+def test_a_stream_closed_while_its_judge_waits_leaves_the_models_queue(
+    indexed: IndexSettings, local_answerer: LocalAnswerer
+) -> None:
+    bot = _bot(indexed, LocalJudge(local_answerer), Calibration.cutoff("judge", 0.0, "judge >= 0"))
+    answering = local_answerer.chat([{"role": "user", "content": "Reply with the word: harbour"}], max_tokens=8)
+    first = next(answering)  # another session holds the model
+    stream = bot.stream(ANSWERABLE)
+    assert isinstance(next(stream), Waiting) and len(local_answerer.queue) == 2
+    stream.close()  # the browser went away while the judge waited
+    assert len(local_answerer.queue) == 1
+    assert "harbour" in (first + "".join(answering)).lower()
+    assert len(local_answerer.queue) == 0
 
 
 def test_judging_shares_the_answerers_model_and_leaves_it_able_to_answer(local_answerer: LocalAnswerer) -> None:

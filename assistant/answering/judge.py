@@ -13,8 +13,8 @@ is generated and nothing is sampled: the judgement is the model's own scores for
 so it is deterministic for a given model and thread count. With several parts in a question
 (assistant/answering/compound.py), each part is judged: one pass per part.
 
-The model is the local answerer's: one copy in memory per process, whichever answerer the judge
-sits beside (assistant.answering.llm.shared_local). Its queue gives the judge one turn at a time,
+The model is the local answerer's: one per process, whichever answerer the judge sits beside
+(assistant.answering.llm.shared_local). Its queue gives the judge one turn at a time,
 as it does to answers, since llama.cpp is not re-entrant. `judging` yields the queue's Waiting
 pieces while the judge waits (and once while its model loads), so a stream (`Assistant.stream`,
 the chat window) shows its place instead of a silent pause.

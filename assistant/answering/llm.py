@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from assistant.answering.answerers import Answerer, ExtractiveAnswerer
@@ -185,12 +186,21 @@ _LOADED_LOCK = threading.Lock()
 def shared_local(model_path: str) -> LocalAnswerer:
     """The process's LocalAnswerer for `model_path` (made on first call; the model loads on first
     use). Every Assistant that answers or judges with it (each collection of the chat window, a
-    judge beside another answerer) shares its one copy of the model (~1 GB) and its one queue:
-    llama.cpp serves one request at a time anyway, and two copies would only split the 2 cores."""
+    judge beside another answerer) shares its one queue and its one context (the weights are
+    mapped from the file; each context adds its own cache and working memory): llama.cpp serves
+    one request at a time anyway, and two contexts would only split the 2 cores between them."""
+    key = str(Path(model_path).resolve())
     with _LOADED_LOCK:
-        if model_path not in _LOADED:
-            _LOADED[model_path] = LocalAnswerer(model_path)
-        return _LOADED[model_path]
+        if key not in _LOADED:
+            _LOADED[key] = LocalAnswerer(model_path)
+        return _LOADED[key]
+
+
+def forget_local() -> None:
+    """Drop the shared local models (they are freed once no Assistant holds them): for a process
+    that measures loading or memory from a clean start (bench/run.py between sections)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
 
 
 def _local(settings: Settings) -> Answerer:
