@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.judge import ASK, CONTEXTS, NO, NO_EVIDENCE, SYSTEM, YES, prompt
+from assistant.answering.judge import ASK, CONTEXTS, NO_EVIDENCE, SYSTEM, answer_tokens, log_odds, prompt
 from assistant.answering.local_model import GGUF_NAME
 from assistant.api import Assistant
 from assistant.evaluation.calibrate import L2, fit_logistic
@@ -56,17 +56,14 @@ class Reader:
 
         self.api = llama_cpp
         self.llm = llama_cpp.Llama(model_path=str(model), n_ctx=4096, n_threads=2, n_threads_batch=2, verbose=False)
-        first = [[self.llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in ws] for ws in (YES, NO)]
-        self.yes, self.no = first
+        self.yes, self.no = answer_tokens(self.llm)
 
     def _tokens(self, text: str) -> list[int]:
         return list(self.llm.tokenize(text.encode(), add_bos=False, special=True))
 
     def _log_odds(self) -> float:
-        logits = np.ctypeslib.as_array(
-            self.api.llama_get_logits_ith(self.llm._ctx.ctx, -1), shape=(self.llm.n_vocab(),)
-        )
-        return float(np.logaddexp.reduce(logits[self.yes]) - np.logaddexp.reduce(logits[self.no]))
+        last = self.api.llama_get_logits_ith(self.llm._ctx.ctx, -1)
+        return log_odds(np.ctypeslib.as_array(last, shape=(self.llm.n_vocab(),)), self.yes, self.no)
 
     def joint(self, question: str, contexts: Sequence[str]) -> tuple[float, np.ndarray]:
         """The judge's prompt: its judgement and the final hidden state of its last token. Only

@@ -36,10 +36,9 @@ def main() -> int:
         (folder / "sheets" / "orders-2024.csv").unlink()  # 6 minutes to embed; no question here needs it
         plain = Settings(index=IndexSettings(home=home), local_model=args.model)
         run_index(folder, plain.index, make_embedder(plain.index.embed_model))
-        bots = {
-            "plain": Assistant.from_settings(plain, answerer="extractive"),
-            "judge": Assistant.from_settings(plain.with_(judge="local"), answerer="extractive"),
-        }
+        without = Assistant.from_settings(plain, answerer="extractive")
+        judged = Assistant.from_settings(plain.with_(judge="local"), answerer="extractive", share=without)
+        bots = {"plain": without, "judge": judged}  # one store, embedder and cross-encoder for both
         asked = [(q, True) for _, q, *_ in OFFICE_QUESTIONS] + [(q, False) for q in OFFICE_NEAR_MISSES]
         lines = [
             "| question | in the folder | judge off: decision (p) | judge on: decision (p, judge) |",

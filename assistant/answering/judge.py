@@ -93,20 +93,26 @@ class LocalJudge:
             if not self.local.loaded:
                 yield Waiting(0, loading=True)
             llm = self.local._load()
-            yes, no = self._first_tokens(llm)
+            if self._tokens is None:
+                self._tokens = answer_tokens(llm)
             llm.reset()  # the answerer's cached prefix is not this prompt's
             llm.eval(llm.tokenize(prompt(question, contexts).encode(), add_bos=False, special=True))
             # llama-cpp-python keeps all logits only with logits_all; the context holds the last token's
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
             # The answerer's cached system prompt is gone: its next answer reads it again (~140
             # tokens, about 1 s), since llama-cpp-python keeps only the prefix the two prompts share.
-            return float(np.logaddexp.reduce(logits[yes]) - np.logaddexp.reduce(logits[no]))
+            return log_odds(logits, *self._tokens)
 
-    def _first_tokens(self, llm: Any) -> tuple[list[int], list[int]]:
-        if self._tokens is None:
-            first = [[llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words] for words in (YES, NO)]
-            self._tokens = (first[0], first[1])
-        return self._tokens
+
+def answer_tokens(llm: Any) -> tuple[list[int], list[int]]:
+    """The first token of each way of saying Yes, and of each way of saying No, in `llm`'s vocabulary."""
+    yes, no = ([llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words] for words in (YES, NO))
+    return yes, no
+
+
+def log_odds(logits: np.ndarray, yes: Sequence[int], no: Sequence[int]) -> float:
+    """The judgement: log-odds of a first token saying Yes against one saying No."""
+    return float(np.logaddexp.reduce(logits[list(yes)]) - np.logaddexp.reduce(logits[list(no)]))
 
 
 def shares_model(answerer: Any) -> bool:
